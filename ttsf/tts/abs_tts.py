@@ -1,0 +1,61 @@
+"""TTS family: token ids (+ a speaker/identity condition) -> mel-spectrogram."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import torch
+from torch import nn
+
+from ttsf.registry import Registry
+
+
+class AbsTTS(nn.Module):
+    """Acoustic model.
+
+    ``forward`` returns ESPnet's training dict ``{"loss", "stats", "weight"}``;
+    ``inference`` returns the mel and the intermediate features the audio mapper reads.
+    """
+
+    @abstractmethod
+    def forward(
+        self,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        feats: torch.Tensor,
+        feats_lengths: torch.Tensor,
+        cond: torch.Tensor | None = None,
+    ) -> dict:
+        """
+        Args:
+            text (LongTensor): (B, T_text) token ids, zero-padded.
+            text_lengths (LongTensor): (B,)
+            feats (Tensor): (B, n_mels, T_mel) normalised log-mel, zero-padded.
+            feats_lengths (LongTensor): (B,)
+            cond: the speaker condition the model's conditioning plugin takes, e.g. (B, 512).
+        Returns:
+            {"loss": scalar, "stats": {name: float}, "weight": batch size, ...}
+        """
+
+    @abstractmethod
+    def inference(
+        self,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        cond: torch.Tensor | None = None,
+        n_timesteps: int = 10,
+        temperature: float = 0.667,
+        length_scale: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> dict:
+        """
+        Returns:
+            {"mel": (B, n_mels, T_mel) normalised log-mel, "mel_lengths": (B,),
+             "durations": (B, T_text) frames per token,
+             "text_emb_up": (B, C_emb, T_mel) token embeddings upsampled by the durations,
+             "mu": (B, n_mels, T_mel) the encoder's mel-space prior,
+             "energy": (B, 1, T_mel) mean of ``mu`` over channels}
+        """
+
+
+tts_registry = Registry("tts", AbsTTS, default="matcha")
