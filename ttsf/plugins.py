@@ -16,6 +16,7 @@ COMPONENT_PACKAGES = (
     "ttsf.losses",
     "ttsf.metrics",
     "ttsf.data",
+    "ttsf.tasks",
 )
 
 

@@ -1,0 +1,72 @@
+"""A task ties a config to a model, its data and its optimisers for the shared trainer.
+
+``python -m ttsf.bin.train --task <name>`` looks the task up in ``task_registry``; the
+trainer (``ttsf/train/trainer.py``) does the rest: devices, DDP, checkpoints, resume, logging.
+
+Model contract (ESPnet's): ``model(**batch)`` returns
+``{"loss": scalar, "stats": {name: float | 0-d tensor}, "weight": batch size}``. A GAN task
+has several optimisers; its model takes ``optim_idx`` and returns the loss of that optimiser
+(``0`` = generator, ``1`` = discriminator), and the trainer steps them in order each batch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from ttsf.registry import Registry
+
+
+class AbsTask(ABC):
+    #: component families this task's config may set (checked at load time).
+    families: tuple[str, ...] = ()
+    #: other top-level config keys it reads (with the trainer's own keys, see TRAINER_KEYS).
+    other_keys: tuple[str, ...] = ()
+    #: number of optimisers (2 for generator + discriminator).
+    n_optimizers: int = 1
+
+    @abstractmethod
+    def build_model(self, cfg: dict, data_dir: str | None) -> nn.Module:
+        """The model; ``data_dir`` gives access to the token list and stats of the corpus."""
+
+    @abstractmethod
+    def build_dataset(self, cfg: dict, data_dir: str, train: bool) -> Dataset:
+        """Examples of one data dir (``dump/<set>``); each item a dict of arrays/tensors."""
+
+    @abstractmethod
+    def collate_fn(self, cfg: dict) -> Callable[[list[dict]], dict[str, torch.Tensor]]:
+        """Pads a list of examples into the keyword arguments of ``model(**batch)``."""
+
+    def build_optimizers(self, cfg: dict, model: nn.Module) -> list[torch.optim.Optimizer]:
+        """One Adam over every trainable parameter (override for GANs)."""
+        params = [p for p in model.parameters() if p.requires_grad]
+        return [torch.optim.Adam(params, **(cfg.get("optim_conf") or {}))]
+
+    def init_from_pretrained(self, model: nn.Module, cfg: dict) -> None:
+        """Load earlier stages' weights (e.g. the stage-3 TTS) before training starts."""
+
+
+task_registry = Registry("task", AbsTask)
+
+#: top-level config keys the trainer itself reads.
+TRAINER_KEYS = (
+    "seed",
+    "max_epoch",
+    "max_steps",
+    "batch_size",
+    "num_workers",
+    "grad_clip",
+    "accum_grad",
+    "keep_nbest_models",
+    "best_model_criterion",
+    "log_interval",
+    "save_interval_steps",
+    "optim",
+    "optim_conf",
+    "init_param",
+)
+
