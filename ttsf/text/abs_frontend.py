@@ -23,6 +23,11 @@ class AbsTextFrontend(ABC):
         """Clean and split ``text``; raise :class:`TextFrontendError` naming the text if it
         yields no tokens."""
 
+    def tokenize_batch(self, texts: list[str]) -> list[list[str]]:
+        """Tokens of many sentences; frontends with a per-call cost (espeak) override this
+        to process the batch at once."""
+        return [self.tokenize(t) for t in texts]
+
     @property
     @abstractmethod
     def token_list(self) -> list[str]:
@@ -30,10 +35,19 @@ class AbsTextFrontend(ABC):
 
     def text2ids(self, text: str) -> list[int]:
         """Token ids of ``text``; unknown tokens map to ``<unk>`` if the list has one."""
-        table = {t: i for i, t in enumerate(self.token_list)}
+        return self.tokens2ids(self.tokenize(text), text)
+
+    def text2ids_batch(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of many sentences (uses :meth:`tokenize_batch`)."""
+        tokens = self.tokenize_batch(texts)
+        return [self.tokens2ids(t, x) for t, x in zip(tokens, texts, strict=True)]
+
+    def tokens2ids(self, tokens: list[str], text: str = "") -> list[int]:
+        """Ids of ``tokens`` (of ``text``, quoted in errors)."""
+        table = self._token_table()
         unk = table.get("<unk>")
         ids = []
-        for tok in self.tokenize(text):
+        for tok in tokens:
             if tok in table:
                 ids.append(table[tok])
             elif unk is not None:
@@ -41,6 +55,13 @@ class AbsTextFrontend(ABC):
             else:
                 raise TextFrontendError(f"token {tok!r} of text {text!r} is not in the token list")
         return ids
+
+    def _token_table(self) -> dict[str, int]:
+        table = getattr(self, "_table_cache", None)
+        if table is None or len(table) != len(self.token_list):
+            table = {t: i for i, t in enumerate(self.token_list)}
+            self._table_cache = table
+        return table
 
 
 text_frontend_registry = Registry("text_frontend", AbsTextFrontend, default="espeak_phn")
