@@ -62,7 +62,7 @@ extras_require["all"] = extras_require["backends"] + extras_require["dev"]
 setup(
     name="ttsf",
     version="0.1.0",
-    description="Faces that Speak: joint talking-face and speech synthesis from text and a portrait",
+    description="Faces that Speak: talking face and speech from text and one portrait",
     long_description=__doc__,
     packages=find_packages(include=["ttsf", "ttsf.*"]),
     python_requires=">=3.10",

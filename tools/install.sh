@@ -15,7 +15,7 @@ root=$(cd "${here}/.." && pwd)
 python=${PYTHON:-python3}
 venv=${here}/venv
 no_apt=false
-torch_version=2.9.1          # the newest torch with a matching torchaudio + torchvision on PyPI
+torch_version=2.9.1          # one official matched set (tools/README.md)
 torchvision_version=0.24.1
 torchaudio_version=2.9.1
 torch_index_url=""           # empty: PyPI (CUDA build on x86_64 Linux, runs on CPU too)
@@ -48,7 +48,8 @@ if [ ! -x "${venv}/bin/python" ]; then
     log "creating virtual environment ${venv}"
     "${python}" -m venv "${venv}"
 fi
-pip() { "${venv}/bin/python" -m pip --disable-pip-version-check "$@"; }
+# (pip's notes about empty local mirror directories on some build machines are dropped)
+pip() { "${venv}/bin/python" -m pip --disable-pip-version-check "$@" 2> >(grep -v 'is ignored: it is neither' >&2); }
 installed() { "${venv}/bin/python" - "$@" <<'PY'
 import sys
 from importlib.metadata import version, PackageNotFoundError
@@ -98,4 +99,4 @@ fi
 
 "${venv}/bin/python" -m ttsf.bin.check_install
 log "done in $(( $(date +%s) - start )) s; venv size $(du -sh "${venv}" | cut -f1)"
-echo "Activate with: . ${root}/tools/activate.sh   (or: . egs/<corpus>/path.sh)"
+echo "Activate with: . ${root}/tools/activate.sh   (recipes' path.sh does it for you)"

@@ -56,7 +56,9 @@ def apply_overrides(cfg: dict, overrides: Iterable[str]) -> dict:
     for item in overrides:
         key, sep, value = item.removeprefix("--").partition("=")
         if not sep or not key:
-            raise ConfigError(f"override '{item}' is not of the form key=value (e.g. optim_conf.lr=1e-4)")
+            raise ConfigError(
+                f"override '{item}' is not of the form key=value (e.g. optim_conf.lr=1e-4)"
+            )
         node = cfg
         parts = key.split(".")
         for i, part in enumerate(parts[:-1]):
@@ -132,7 +134,7 @@ def check_config(
             )
 
 
-def build(cfg: Mapping, family: str, **extra: Any):
+def build(cfg: Mapping, family: str, /, **extra: Any):
     """Build the component ``cfg[family]`` with ``cfg[family + "_conf"]`` and ``extra``."""
     try:
         return get_registry(family).build(cfg.get(family), cfg.get(f"{family}_conf"), **extra)

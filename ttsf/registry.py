@@ -31,7 +31,7 @@ class RegistryError(ValueError):
 
 
 #: Every family registry, by family name, in creation order.
-REGISTRIES: dict[str, "Registry"] = {}
+REGISTRIES: dict[str, Registry] = {}
 
 
 def _suggest(word: str, valid: list[str]) -> str:
@@ -118,9 +118,10 @@ class Registry:
                 f"{_suggest(unknown[0], valid)}"
             )
 
-    def build(self, name: str | None, conf: Mapping[str, Any] | None = None, **extra: Any):
+    def build(self, name: str | None, conf: Mapping[str, Any] | None = None, /, **extra: Any):
         """Instantiate ``name`` with ``conf`` (checked) and ``extra`` (code-supplied arguments,
-        e.g. a vocabulary size known only at run time)."""
+        e.g. a vocabulary size known only at run time; positional-only parameters above keep
+        ``name``/``conf`` free as constructor keywords)."""
         self.check_conf(name, conf)
         return self.get(name)(**dict(conf or {}), **extra)
 

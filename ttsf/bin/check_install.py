@@ -1,6 +1,6 @@
 """Check that every module the toolkit uses imports, offline, and print the versions.
 
-    python -m ttsf.bin.check_install
+python -m ttsf.bin.check_install
 """
 
 import importlib

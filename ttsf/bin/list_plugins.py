@@ -1,6 +1,6 @@
 """Print every component family and its registered names (the default marked with *).
 
-    python -m ttsf.bin.list_plugins [--plugins my_pkg.my_module ...]
+python -m ttsf.bin.list_plugins [--plugins my_pkg.my_module ...]
 """
 
 import argparse
@@ -11,7 +11,9 @@ from ttsf.registry import all_registries
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--plugins", nargs="*", default=[], help="extra plugin modules to import")
     args = parser.parse_args(argv)
     import_plugins({"plugins": args.plugins})

@@ -47,7 +47,11 @@ class AbsTask(ABC):
         return [torch.optim.Adam(params, **(cfg.get("optim_conf") or {}))]
 
     def init_from_pretrained(self, model: nn.Module, cfg: dict) -> None:
-        """Load earlier stages' weights (e.g. the stage-3 TTS) before training starts."""
+        """Load earlier stages' weights (e.g. the stage-3 TTS) before training starts.
+
+        The default loads nothing: a task trained from scratch has no earlier stage.
+        """
+        return None
 
 
 task_registry = Registry("task", AbsTask)
@@ -69,4 +73,3 @@ TRAINER_KEYS = (
     "optim_conf",
     "init_param",
 )
-

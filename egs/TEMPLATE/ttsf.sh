@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The stages every TTSF recipe shares. A recipe's run.sh sets its corpus and configs, then
+# calls this script; every option below can also be given on the command line.
+#
+#   1 data prep      local/data.sh                -> data/<set>/
+#   2 features       face crops, mel, tokens      -> dump/<set>/
+#   3 TTS pretrain   ttsf.bin.train --task tts    -> exp/tts*/model.pth
+#   4 joint train    ttsf.bin.train --task ttsf   -> exp/ttsf*/model.pth
+#   5 decoding       text + portrait -> wav + mp4 -> exp/ttsf*/decode/<set>/
+#   6 scoring        paper metrics               -> exp/ttsf*/decode/<set>/scores/
+#   7 packing        one archive for ttsf-synthesize -> exp/ttsf*/packed/model.tar
+#
+# Each stage writes exp/logs/stage<N>.log (the runners add per-job logs), leaves a done-marker
+# so a re-run skips it (--force true to redo), and a failure stops the run naming the log.
+set -euo pipefail
+
+log() { echo "$(date '+%F %T') ($(basename "$0")) $*"; }
+help_message="Usage: $0 [--stage N] [--stop_stage N] [--ngpu N] [--nj N] [--tag NAME] [--<option> <value>]"
+
+stage=1
+stop_stage=7
+ngpu=0                 # GPUs for training/decoding (0: CPU)
+num_procs=1            # CPU processes for training when ngpu=0 (gloo DDP)
+nj=4                   # parallel jobs for feature extraction and decoding
+tag=""                 # suffix of the experiment dirs
+force=false            # redo stages that are already done
+python=python3
+
+train_set=train
+valid_set=dev
+test_sets="test"
+datadir=data
+dumpdir=dump
+expdir=exp
+local_data_opts=""     # passed to local/data.sh
+feats_opts=""          # passed to ttsf.bin.extract_features
+frontend=espeak_phn    # text frontend: espeak_phn | char | bpe
+
+tts_config=conf/train_tts.yaml
+ttsf_config=conf/train_ttsf.yaml
+decode_config=conf/decode.yaml
+score_config=conf/score.yaml
+tts_args=""            # config overrides for stage 3, e.g. "--max_epoch 10"
+ttsf_args=""           # config overrides for stage 4
+decode_args=""
+score_args=""
+
+. utils/parse_options.sh
+[ $# -eq 0 ] || { echo "$0: unexpected arguments: $*" >&2; exit 1; }
+. ./path.sh
+. ./cmd.sh
+
+tts_exp=${expdir}/tts${tag:+_${tag}}
+ttsf_exp=${expdir}/ttsf${tag:+_${tag}}
+mkdir -p "${expdir}/logs"
+
+# run_stage <n> <name> <done-marker> <command...>
+run_stage() {
+    local n=$1 name=$2 marker=$3
+    shift 3
+    (( n >= stage && n <= stop_stage )) || return 0
+    if [ -f "${marker}" ] && [ "${force}" != true ]; then
+        log "stage ${n} (${name}): already done (${marker}); --force true to redo"
+        return 0
+    fi
+    local logfile=${expdir}/logs/stage${n}.log
+    log "stage ${n} (${name}): $*"
+    # a subshell outside any `if`, so that `set -e` still stops a stage at its first failure
+    set +e
+    (set -e; "$@") >"${logfile}" 2>&1
+    local rc=$?
+    set -e
+    if [ ${rc} -ne 0 ]; then
+        log "stage ${n} (${name}) FAILED (status ${rc}); see ${logfile}:"
+        tail -n 15 "${logfile}" >&2
+        exit 1
+    fi
+    mkdir -p "$(dirname "${marker}")"
+    date >"${marker}"
+    log "stage ${n} (${name}): done"
+}
+
+stage_features() {
+    for x in "${train_set}" "${valid_set}" ${test_sets}; do
+        # the training set defines the token list and the mel statistics the others reuse
+        local role=eval
+        [ "${x}" = "${train_set}" ] && role=train
+        ${python} -m ttsf.bin.extract_features --data_dir "${datadir}/${x}" \
+            --dump_dir "${dumpdir}/${x}" --role "${role}" --stats_dir "${dumpdir}/${train_set}" \
+            --frontend "${frontend}" --nj "${nj}" ${feats_opts}
+    done
+}
+
+stage_train() {  # <task> <config> <exp> <overrides>
+    ${train_cmd} --gpu "${ngpu}" "$3/train.log" ${python} -m ttsf.bin.train --task "$1" \
+        --config "$2" --train_data "${dumpdir}/${train_set}" --valid_data "${dumpdir}/${valid_set}" \
+        --output_dir "$3" --ngpu "${ngpu}" --num_procs "$([ "${ngpu}" -gt 0 ] && echo "${ngpu}" || echo "${num_procs}")" $4
+}
+
+stage_decode() {
+    for x in ${test_sets}; do
+        ${decode_cmd} --gpu "$([ "${ngpu}" -gt 0 ] && echo 1 || echo 0)" \
+            "${ttsf_exp}/decode/${x}/decode.log" ${python} -m ttsf.bin.decode \
+            --model "${ttsf_exp}/model.pth" --config "${decode_config}" \
+            --data_dir "${dumpdir}/${x}" --out_dir "${ttsf_exp}/decode/${x}" \
+            --ngpu "$([ "${ngpu}" -gt 0 ] && echo 1 || echo 0)" ${decode_args}
+    done
+}
+
+stage_score() {
+    for x in ${test_sets}; do
+        ${python} -m ttsf.bin.score --config "${score_config}" --hyp_dir "${ttsf_exp}/decode/${x}" \
+            --ref_dir "${dumpdir}/${x}" --out_dir "${ttsf_exp}/decode/${x}/scores" ${score_args}
+    done
+}
+
+run_stage 1 "data prep" "${datadir}/.done" local/data.sh ${local_data_opts}
+run_stage 2 "features" "${dumpdir}/.done" stage_features
+run_stage 3 "TTS pretraining" "${tts_exp}/.done" stage_train tts "${tts_config}" "${tts_exp}" "${tts_args}"
+run_stage 4 "joint training" "${ttsf_exp}/.done" stage_train ttsf "${ttsf_config}" "${ttsf_exp}" \
+    "--tts_init ${tts_exp}/model.pth ${ttsf_args}"
+run_stage 5 "decoding" "${ttsf_exp}/decode/.done" stage_decode
+run_stage 6 "scoring" "${ttsf_exp}/decode/.scored" stage_score
+run_stage 7 "packing" "${ttsf_exp}/packed/.done" ${python} -m ttsf.bin.pack_model \
+    --exp_dir "${ttsf_exp}" --out "${ttsf_exp}/packed/model.tar"
+log "finished stages ${stage}-${stop_stage}"

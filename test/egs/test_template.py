@@ -1,0 +1,103 @@
+"""egs/TEMPLATE/ttsf.sh: stage guards, done-markers, failure reporting — run for real with a
+recording stand-in for python, so every stage's command line is checked without training."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+echo "$*" >> {calls}
+if [ -n "${{FAIL_ON:-}}" ] && [[ "$*" == *"$FAIL_ON"* ]]; then echo "boom: $FAIL_ON" >&2; exit 3; fi
+"""
+
+
+@pytest.fixture
+def recipe(tmp_path):
+    """A recipe dir like egs/mini, with local/data.sh and python replaced by recorders."""
+    rec = tmp_path / "egs" / "demo"
+    (rec / "local").mkdir(parents=True)
+    (tmp_path / "egs" / "TEMPLATE").symlink_to(ROOT / "egs" / "TEMPLATE")
+    (rec / "utils").symlink_to(ROOT / "utils")
+    calls = tmp_path / "calls.txt"
+    (rec / "path.sh").write_text("true\n")
+    shutil.copy(ROOT / "egs" / "TEMPLATE" / "cmd.sh", rec / "cmd.sh")
+    (rec / "local" / "data.sh").write_text(f'#!/usr/bin/env bash\necho "data.sh $*" >> {calls}\n')
+    fake = tmp_path / "fake_python"
+    fake.write_text(FAKE_PYTHON.format(calls=calls))
+    for f in (rec / "local" / "data.sh", fake):
+        f.chmod(0o755)
+
+    def run(*args, env=None):
+        out = subprocess.run(
+            ["../TEMPLATE/ttsf.sh", "--python", str(fake), *args],
+            cwd=rec,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        lines = calls.read_text().splitlines() if calls.exists() else []
+        calls.unlink(missing_ok=True)
+        return out, lines
+
+    return rec, run
+
+
+def test_only_the_requested_stage_runs(recipe):
+    rec, run = recipe
+    out, calls = run("--stage", "3", "--stop_stage", "3", "--tts_args", "--max_epoch 2")
+    assert out.returncode == 0, out.stderr
+    assert len(calls) == 1
+    assert calls[0].startswith("-m ttsf.bin.train --task tts --config conf/train_tts.yaml")
+    assert "--output_dir exp/tts" in calls[0] and calls[0].endswith("--max_epoch 2")
+    assert (rec / "exp" / "tts" / ".done").exists()
+    assert "stage 3 (TTS pretraining): done" in out.stdout
+
+
+def test_all_stages_in_order_then_done_markers_skip(recipe):
+    rec, run = recipe
+    out, calls = run("--tag", "x", "--test_sets", "t1 t2")
+    assert out.returncode == 0, out.stderr
+    first = [c.split()[1] if not c.startswith("data.sh") else "data.sh" for c in calls]
+    assert first == [
+        "data.sh",
+        "ttsf.bin.extract_features",
+        "ttsf.bin.extract_features",
+        "ttsf.bin.extract_features",
+        "ttsf.bin.extract_features",
+        "ttsf.bin.train",
+        "ttsf.bin.train",
+        "ttsf.bin.decode",
+        "ttsf.bin.decode",
+        "ttsf.bin.score",
+        "ttsf.bin.score",
+        "ttsf.bin.pack_model",
+    ]
+    assert "--output_dir exp/ttsf_x" in calls[6] and "--tts_init exp/tts_x/model.pth" in calls[6]
+    out, calls = run("--tag", "x", "--test_sets", "t1 t2")
+    assert calls == [] and out.stdout.count("already done") == 7
+    out, calls = run(
+        "--tag", "x", "--stage", "5", "--stop_stage", "5", "--force", "true", "--test_sets", "t1 t2"
+    )
+    assert len(calls) == 2
+
+
+def test_failing_stage_stops_with_name_and_log(recipe):
+    rec, run = recipe
+    out, calls = run("--stage", "3", "--stop_stage", "5", env={"FAIL_ON": "--task ttsf"})
+    assert out.returncode == 1
+    assert "stage 4 (joint training) FAILED" in out.stdout
+    assert "exp/logs/stage4.log" in out.stdout
+    assert "boom: --task ttsf" in (rec / "exp" / "ttsf" / "train.log").read_text()
+    assert not (rec / "exp" / "ttsf" / ".done").exists()
+    assert not any("ttsf.bin.decode" in c for c in calls)
+
+
+def test_unknown_option_is_rejected(recipe):
+    _, run = recipe
+    out, calls = run("--stop-stgae", "3")
+    assert out.returncode == 1 and "unknown option --stop-stgae" in out.stderr and calls == []

@@ -1,0 +1,98 @@
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ttsf.config import ConfigError, apply_overrides, build, check_config, load_config, save_config
+from ttsf.registry import get_registry
+
+
+def write(tmp_path, cfg):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_overrides_nested_and_typed():
+    cfg = apply_overrides({"a": {"b": 1}}, ["a.b=2", "--a.c=[1, 2]", "x.y.z=true", "s=none"])
+    assert cfg == {"a": {"b": 2, "c": [1, 2]}, "x": {"y": {"z": True}}, "s": "none"}
+
+
+def test_override_errors():
+    with pytest.raises(ConfigError, match="key=value"):
+        apply_overrides({}, ["novalue"])
+    with pytest.raises(ConfigError, match="'a' is 3, not a mapping"):
+        apply_overrides({"a": 3}, ["a.b=1"])
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1, 2\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+    bad.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        load_config(bad)
+
+
+def test_plugin_module_from_config(tmp_path):
+    path = write(
+        tmp_path,
+        {
+            "plugins": ["toy_plugins"],
+            "motion_sampler": "toy_still",
+            "motion_sampler_conf": {"gain": 2.0},
+        },
+    )
+    cfg = load_config(path)
+    check_config(cfg, ["motion_sampler"])
+    sampler = build(cfg, "motion_sampler")
+    assert type(sampler).__name__ == "ToyStill" and sampler.gain == 2.0
+    assert "toy_still" in get_registry("motion_sampler")
+
+
+def test_unknown_plugin_module(tmp_path):
+    with pytest.raises(ConfigError, match="plugin module 'no_such_pkg.mod'.*cannot be imported"):
+        load_config(write(tmp_path, {"plugins": ["no_such_pkg.mod"]}))
+
+
+def test_check_config_fails_at_load_time(tmp_path):
+    cfg = load_config(write(tmp_path, {"plugins": ["toy_plugins"], "motion_sampler": "toy_stil"}))
+    with pytest.raises(ConfigError, match="unknown motion_sampler 'toy_stil'.*toy_still"):
+        check_config(cfg, ["motion_sampler"])
+    cfg = {
+        "motion_sampler": "toy_still",
+        "motion_sampler_conf": {"gian": 1},
+        "plugins": ["toy_plugins"],
+    }
+    with pytest.raises(ConfigError, match=r"\['gian'\].*valid keys: gain"):
+        check_config(cfg, ["motion_sampler"])
+    cfg = {"motion_sampler": "toy_still", "max_epohc": 3}
+    with pytest.raises(ConfigError, match=r"unknown config key\(s\) \['max_epohc'\].*'max_epoch'"):
+        check_config(cfg, ["motion_sampler"], other_keys=["max_epoch"])
+
+
+def test_save_roundtrip(tmp_path):
+    cfg = {"tts": "matcha", "tts_conf": {"n_feats": 80}, "plugins": []}
+    save_config(cfg, tmp_path / "out" / "config.yaml")
+    assert load_config(tmp_path / "out" / "config.yaml") == cfg
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_list_plugins_cli():
+    out = subprocess.run(
+        [sys.executable, "-m", "ttsf.bin.list_plugins", "--plugins", "toy_plugins"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            **__import__("os").environ,
+            "PYTHONPATH": str(__import__("pathlib").Path(__file__).parent / "fixtures"),
+        },
+    ).stdout
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
+    assert "toy_still" in lines["motion_sampler"]
+    assert "toy" in lines["task"]

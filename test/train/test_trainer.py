@@ -1,0 +1,197 @@
+"""The shared trainer on a toy task: exact resume, n-best averaging, GAN optimisers, DDP."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import toy_plugins  # noqa: F401  (registers the toy task)
+
+from ttsf.registry import get_registry
+from ttsf.train.checkpoint import average_state_dicts, load_checkpoint, seed_everything
+from ttsf.train.distributed import DistInfo, launch
+from ttsf.train.trainer import Trainer, TrainerOptions
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+def make_trainer(exp_dir, info=DistInfo(), **cfg):
+    cfg = {
+        "batch_size": 4,
+        "max_epoch": 3,
+        "log_interval": 1,
+        "save_interval_steps": 1,
+        "keep_nbest_models": 2,
+        **cfg,
+    }
+    task = get_registry("task").build("toy")
+    seed_everything(0)
+    model = task.build_model(cfg, None)
+    trainer = Trainer(
+        model,
+        task.build_optimizers(cfg, model),
+        task.build_dataset(cfg, "", True),
+        task.build_dataset(cfg, "", False),
+        task.collate_fn(cfg),
+        exp_dir,
+        TrainerOptions.from_config(cfg),
+        info,
+    )
+    return trainer
+
+
+def record_losses(trainer):
+    """Wrap train_step to collect each step's logged stats."""
+    seen = []
+    step = trainer.train_step
+
+    def wrapped(batch):
+        stats = step(batch)
+        seen.append(stats)
+        return stats
+
+    trainer.train_step = wrapped
+    return seen
+
+
+@pytest.mark.parametrize("gan", [False, True])
+def test_resume_replays_the_same_steps(tmp_path, gan):
+    full = make_trainer(tmp_path / "full", dropout=0.3, gan=gan, max_steps=14)
+    full_losses = record_losses(full)
+    full.run()
+    assert len(full_losses) == 14
+
+    first = make_trainer(tmp_path / "cut", dropout=0.3, gan=gan, max_steps=5)  # stops mid-epoch 1
+    first.run()
+    second = make_trainer(tmp_path / "cut", dropout=0.3, gan=gan, max_steps=14)
+    resumed = record_losses(second)
+    second.run()
+    assert second.step == 14 and len(resumed) == 9
+    for a, b in zip(full_losses[5:], resumed, strict=True):
+        assert a == pytest.approx(b, rel=1e-6, abs=1e-9)
+    if gan:
+        assert "critic" in resumed[0]
+    for p, q in zip(full.model.parameters(), second.model.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+
+
+def test_training_learns_and_averages_nbest(tmp_path):
+    trainer = make_trainer(tmp_path, max_epoch=4)
+    losses = record_losses(trainer)
+    trainer.run()
+    assert losses[-1]["loss"] < 0.2 * losses[0]["loss"]
+    kept = sorted(p.name for p in tmp_path.glob("epoch*.pth"))
+    assert len(kept) == 2  # keep_nbest_models
+    history = [
+        line.split("\t") for line in (tmp_path / "valid_history.tsv").read_text().splitlines()[1:]
+    ]
+    best2 = sorted(history, key=lambda r: float(r[1]))[:2]
+    assert kept == sorted(f"epoch{e}.pth" for e, _ in best2)
+    ave = torch.load(tmp_path / "model.pth", weights_only=True)  # symlink to the average
+    states = [torch.load(tmp_path / k, weights_only=True) for k in kept]
+    torch.testing.assert_close(
+        ave["lin.weight"], (states[0]["lin.weight"] + states[1]["lin.weight"]) / 2
+    )
+    assert (tmp_path / "tensorboard").is_dir()
+    assert not list(tmp_path.glob(".*.pth*"))  # no temporary files left
+
+
+def test_average_rejects_mismatched_checkpoints(tmp_path):
+    torch.save({"a": torch.ones(2)}, tmp_path / "1.pth")
+    torch.save({"b": torch.ones(2)}, tmp_path / "2.pth")
+    with pytest.raises(ValueError, match="holds different parameters"):
+        average_state_dicts([tmp_path / "1.pth", tmp_path / "2.pth"])
+
+
+def test_corrupt_checkpoint_gives_a_clear_error(tmp_path):
+    (tmp_path / "checkpoint.pth").write_bytes(b"not a checkpoint")
+    with pytest.raises(RuntimeError, match=r"checkpoint.pth cannot be read"):
+        make_trainer(tmp_path).run()
+
+
+def _ddp_worker(info, exp_dir, out_file):
+    trainer = make_trainer(exp_dir, info=info, max_steps=6, save_interval_steps=100)
+    losses = record_losses(trainer)
+    trainer.run()
+    if info.is_main:
+        torch.save({"losses": losses, "state": trainer.model.state_dict()}, out_file)
+
+
+def test_ddp_two_gloo_processes_match_one(tmp_path):
+    launch(_ddp_worker, 0, 1, tmp_path / "one", tmp_path / "one.pt")
+    launch(_ddp_worker, 0, 2, tmp_path / "two", tmp_path / "two.pt")
+    one, two = torch.load(tmp_path / "one.pt"), torch.load(tmp_path / "two.pt")
+    assert [s["loss"] for s in one["losses"]] == pytest.approx(
+        [s["loss"] for s in two["losses"]], rel=1e-5
+    )
+    for k in one["state"]:
+        torch.testing.assert_close(one["state"][k], two["state"][k], rtol=1e-5, atol=1e-6)
+
+
+def _train_cmd(exp_dir, max_steps):
+    return [
+        sys.executable,
+        "-m",
+        "ttsf.bin.train",
+        "--task",
+        "toy",
+        "--train_data",
+        "unused",
+        "--valid_data",
+        "unused",
+        "--output_dir",
+        str(exp_dir),
+        "--plugins",
+        "[toy_plugins]",
+        "--max_steps",
+        str(max_steps),
+        "--batch_size",
+        "4",
+        "--max_epoch",
+        "1000",
+        "--log_interval",
+        "1",
+        "--save_interval_steps",
+        "1",
+        "--dropout",
+        "0.3",
+    ]
+
+
+def _logged_losses(exp_dir):
+    text = (exp_dir / "train.log").read_text()
+    return {int(s): float(v) for s, v in re.findall(r"step (\d+) loss=(\S+)", text)}
+
+
+def test_kill_at_any_point_then_resume(tmp_path):
+    """SIGKILL a real training process while it checkpoints every step; the resumed run must
+    load the checkpoint and log exactly the losses of an uninterrupted run."""
+    env = {**os.environ, "PYTHONPATH": str(FIXTURES)}
+    steps = 400
+    subprocess.run(_train_cmd(tmp_path / "full", steps), env=env, check=True, capture_output=True)
+    full = _logged_losses(tmp_path / "full")
+
+    proc = subprocess.Popen(
+        _train_cmd(tmp_path / "cut", steps),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not (tmp_path / "cut" / "checkpoint.pth").exists():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = load_checkpoint(tmp_path / "cut" / "checkpoint.pth")["step"]  # never corrupt
+    assert 0 < killed_at < steps, "the process was not killed mid-training; raise steps"
+    subprocess.run(_train_cmd(tmp_path / "cut", steps), env=env, check=True, capture_output=True)
+    cut = _logged_losses(tmp_path / "cut")
+    assert max(cut) == steps
+    for s in range(killed_at + 1, steps + 1):
+        assert cut[s] == pytest.approx(full[s], rel=1e-6), s
