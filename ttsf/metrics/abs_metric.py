@@ -25,7 +25,7 @@ class AbsMetric(ABC):
     #: True if lower is better (WER, MCD, FID).
     lower_is_better: bool = False
 
-    def setup(self) -> None:
+    def setup(self) -> None:  # noqa: B027  (optional hook)
         """Load networks (raise :class:`MetricNotRun` if weights are missing); called once."""
 
     @abstractmethod

@@ -34,7 +34,10 @@ def f0_rmse(f0_hyp: np.ndarray, f0_ref: np.ndarray) -> tuple[float, float, int]:
 
 @metric_registry.register("f0_rmse")
 class F0RMSE(AbsMetric):
-    """F0 RMSE: pyworld Harvest F0 (5 ms hop, 71-800 Hz) of hypothesis and reference at 16 kHz; frames aligned by exact DTW on the WORLD mel-cepstrum (order 23, alpha 0.42, as MCD); RMSE over aligned pairs voiced in both, in Hz (`f0_rmse`, the paper's scale) and in natural-log F0 (`log_f0_rmse`); NaN if no pair is voiced in both.
+    """F0 RMSE: pyworld Harvest F0 (5 ms hop, 71-800 Hz) of hypothesis and reference at 16 kHz;
+    frames aligned by exact DTW on the WORLD mel-cepstrum (order 23, alpha 0.42, as MCD); RMSE
+    over aligned pairs voiced in both, in Hz (`f0_rmse`, the paper's scale) and in natural-log
+    F0 (`log_f0_rmse`); NaN if no pair is voiced in both.
 
     Args:
         frame_period: analysis hop in ms.

@@ -34,7 +34,11 @@ def mel_cepstral_distortion(a: np.ndarray, b: np.ndarray) -> tuple[float, float]
 
 @metric_registry.register("mcd")
 class MCD(AbsMetric):
-    """MCD (dB): WORLD (Harvest F0, CheapTrick envelope, 5 ms hop, FFT 1024) at 16 kHz -> SPTK mel-cepstrum of order 23 (24 coefficients c0..c23), alpha 0.42 (ESPnet's 16 kHz setting); exact DTW on all 24 coefficients; mean over aligned frames of 10/ln10*sqrt(2*sum(dc^2)). `mcd` sums c1..c23 (c0, the energy, EXCLUDED); `mcd_c0` includes c0 (ESPnet's evaluate_mcd.py sums every column, so it compares to `mcd_c0`).
+    """MCD (dB): WORLD (Harvest F0, CheapTrick envelope, 5 ms hop, FFT 1024) at 16 kHz -> SPTK
+    mel-cepstrum of order 23 (24 coefficients c0..c23), alpha 0.42 (ESPnet's 16 kHz setting);
+    exact DTW on all 24 coefficients; mean over aligned frames of 10/ln10*sqrt(2*sum(dc^2)).
+    `mcd` sums c1..c23 (c0, the energy, EXCLUDED); `mcd_c0` includes c0 (ESPnet's
+    evaluate_mcd.py sums every column, so it compares to `mcd_c0`).
 
     Args:
         order: mel-cepstrum order (coefficients c0..c_order).

@@ -37,7 +37,9 @@ def freqt_matrix(n_in: int, order: int, alpha: float) -> np.ndarray:
     return wc
 
 
-def sp2mcep(sp: np.ndarray, order: int = MCEP_ORDER_16K, alpha: float = MCEP_ALPHA_16K) -> np.ndarray:
+def sp2mcep(
+    sp: np.ndarray, order: int = MCEP_ORDER_16K, alpha: float = MCEP_ALPHA_16K
+) -> np.ndarray:
     """Power spectral envelope -> mel-cepstrum (pysptk ``sp2mc`` semantics).
 
     Args:
@@ -86,7 +88,9 @@ def world_features(
         x = np.asarray(wav, dtype=np.float64)
         if len(x) < fft_size:
             x = np.pad(x, (0, fft_size - len(x)))
-        f0, t = pyworld.harvest(x, sr, f0_floor=f0_floor, f0_ceil=f0_ceil, frame_period=frame_period)
+        f0, t = pyworld.harvest(
+            x, sr, f0_floor=f0_floor, f0_ceil=f0_ceil, frame_period=frame_period
+        )
         sp = pyworld.cheaptrick(x, f0, t, sr, fft_size=fft_size)
         if len(_CACHE) >= 16:
             _CACHE.pop(next(iter(_CACHE)))
