@@ -1,0 +1,107 @@
+"""Generator G ``lia_flow`` (TTSF §3.1; LIA §3.2): flow-based StyleGAN2 decoder + its encoder E.
+
+Synthesis starts from a learned 4x4 constant. At each resolution 8 .. S two modulated convs
+(the first upsamples) refine the features, a flow head warps the visual encoder's source
+feature map of that resolution into place and blends it in (:mod:`ttsf.tfg.flow_warp`), and a
+1x1 conv turns the warped features into RGB that is added to the upsampled RGB of the coarser
+resolutions (StyleGAN2's skip generator). LIA's ToRGB ends with a LeakyReLU; ours is linear,
+as in StyleGAN2, so the output can reach the whole [-1, 1] range.
+
+Styles, one per layer, follow LIA's indexing (so "layers 1-7" mean what they mean in LIA and in
+TTSF): layer 1 is the 4x4 conv; at the j-th resolution (j = 0 for 8x8) the upsampling conv takes
+layer 2 + 2j, the second conv layer 3 + 2j and the flow head layer 4 + 2j, i.e. a flow head
+shares its style with the next resolution's upsampling conv. ``n_styles = 2 log2(S) - 2``
+(14 at 256x256).
+
+The source portrait is encoded once (:meth:`encode`); :meth:`decode` renders any number of
+frames from it, broadcasting batch-1 feature maps over the B styles.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ttsf.tfg.abs_face_generator import AbsFaceGenerator, face_generator_registry
+from ttsf.tfg.flow_warp import ToFlow
+from ttsf.tfg.stylegan2_ops import EqualConv2d, StyledConv, Upsample, channels_at
+from ttsf.tfg.visual_encoder import VisualEncoder, check_image_size
+
+
+class _Octave(nn.Module):
+    """One resolution of the decoder: upsampling conv, conv, flow head, ToRGB."""
+
+    def __init__(self, in_channels: int, out_channels: int, style_dim: int) -> None:
+        super().__init__()
+        self.conv_up = StyledConv(in_channels, out_channels, style_dim, upsample=True)
+        self.conv = StyledConv(out_channels, out_channels, style_dim)
+        self.to_flow = ToFlow(out_channels, style_dim)
+        self.to_rgb = EqualConv2d(out_channels, 3, 1)
+
+
+@face_generator_registry.register("lia_flow")
+class LiaFlowGenerator(AbsFaceGenerator):
+    """Visual encoder E + flow-based StyleGAN2 generator G.
+
+    Args:
+        image_size: side S of the frames, a power of two (256 in the paper).
+        style_dim: size of ``f_v`` and of each style (512 in the paper).
+        channel_base, max_channels: width ``min(max_channels, channel_base // r)`` at
+            resolution r, shared by E and G (the defaults are LIA's widths).
+    """
+
+    def __init__(
+        self,
+        image_size: int = 256,
+        style_dim: int = 512,
+        channel_base: int = 16384,
+        max_channels: int = 512,
+    ) -> None:
+        super().__init__()
+        log_size = check_image_size(image_size)
+        self.image_size = image_size
+        self.style_dim = style_dim
+        self.n_styles = 2 * log_size - 2
+        self.encoder = VisualEncoder(image_size, style_dim, channel_base, max_channels)
+        width = [channels_at(2**i, channel_base, max_channels) for i in range(log_size + 1)]
+        self.const = nn.Parameter(torch.randn(1, width[2], 4, 4))
+        self.conv_first = StyledConv(width[2], width[2], style_dim)
+        self.octaves = nn.ModuleList(
+            _Octave(width[i - 1], width[i], style_dim) for i in range(3, log_size + 1)
+        )
+        self.upsample_rgb = Upsample()
+
+    def encode(self, image: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """
+        Args:
+            image (Tensor): (B, 3, S, S) in [-1, 1].
+        Returns:
+            f_v (Tensor): (B, style_dim); feats (list[Tensor]): (B, C_r, r, r), r = 8 .. S.
+        """
+        return self.encoder(image)
+
+    def decode(self, styles: torch.Tensor, feats: list[torch.Tensor]) -> torch.Tensor:
+        """
+        Args:
+            styles (Tensor): (B, n_styles, style_dim) from
+                :func:`ttsf.tfg.motion_fusion.fuse_styles`.
+            feats (list[Tensor]): from :meth:`encode`, batch B or 1 (shared by all frames).
+        Returns:
+            frames (Tensor): (B, 3, S, S), nominally in [-1, 1] (not clamped).
+        """
+        if styles.dim() != 3 or styles.shape[1:] != (self.n_styles, self.style_dim):
+            raise ValueError(
+                f"styles must be (B, {self.n_styles}, {self.style_dim}), got {tuple(styles.shape)}"
+            )
+        if len(feats) != len(self.octaves):
+            raise ValueError(f"expected {len(self.octaves)} feature maps, got {len(feats)}")
+        x = self.const.expand(styles.shape[0], -1, -1, -1)
+        x = self.conv_first(x, styles[:, 0])
+        rgb = logits = None
+        for j, (octave, feat) in enumerate(zip(self.octaves, feats, strict=True)):
+            x = octave.conv_up(x, styles[:, 1 + 2 * j])
+            x = octave.conv(x, styles[:, 2 + 2 * j])
+            warped, x, logits = octave.to_flow(x, styles[:, 3 + 2 * j], feat, logits)
+            out = octave.to_rgb(warped)
+            rgb = out if rgb is None else out + self.upsample_rgb(rgb)
+        return rgb
