@@ -16,6 +16,7 @@ from torch import nn
 from torchvision.models import inception as tv
 
 from ttsf.pretrained.loading import freeze, load_checked, read_state_dict
+from ttsf.pretrained.syncnet_lse import with_bn_counters
 
 WHAT = "FID Inception v3 (pytorch-fid pt_inception-2015-12-05)"
 HOW_TO_GET = (
@@ -110,5 +111,6 @@ class InceptionPool3(nn.Module):
 def load_fid_inception(path: str | Path) -> InceptionPool3:
     """Frozen pool3 extractor from pytorch-fid's Inception state-dict file."""
     net = fid_inception_v3()
-    load_checked(net, read_state_dict(path, WHAT, HOW_TO_GET), path, WHAT, HOW_TO_GET)
+    state = with_bn_counters(net, read_state_dict(path, WHAT, HOW_TO_GET))
+    load_checked(net, state, path, WHAT, HOW_TO_GET)
     return freeze(InceptionPool3(freeze(net)))
