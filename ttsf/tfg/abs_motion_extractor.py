@@ -21,4 +21,6 @@ class AbsMotionExtractor(nn.Module):
         """
 
 
-motion_extractor_registry = Registry("motion_extractor", AbsMotionExtractor, default="lia_orthogonal")
+motion_extractor_registry = Registry(
+    "motion_extractor", AbsMotionExtractor, default="lia_orthogonal"
+)
