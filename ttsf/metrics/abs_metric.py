@@ -22,6 +22,8 @@ class MetricNotRun(RuntimeError):
 class AbsMetric(ABC):
     #: what the metric needs per utterance, e.g. ("hyp_wav", "text").
     inputs: tuple[str, ...] = ()
+    #: the numbers it reports per utterance (or for the corpus), e.g. ("lse_c", "lse_d").
+    outputs: tuple[str, ...] = ()
     #: True if lower is better (WER, MCD, FID).
     lower_is_better: bool = False
 

@@ -28,6 +28,7 @@ class CSim(AbsMetric):
     """
 
     inputs = ("hyp_wav", "ref_wav")
+    outputs = ("cs_sim",)
 
     def __init__(self, backend: str = "xvector", model_dir: str | None = None) -> None:
         if backend not in ("xvector", "resemblyzer"):

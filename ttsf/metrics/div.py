@@ -51,6 +51,7 @@ class DIV(AbsMetric):
     """
 
     inputs = ("hyp_frames",)
+    outputs = ("div", "div_deg")
 
     def __init__(
         self,

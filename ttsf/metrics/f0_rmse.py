@@ -45,6 +45,7 @@ class F0RMSE(AbsMetric):
     """
 
     inputs = ("hyp_wav", "ref_wav")
+    outputs = ("f0_rmse", "log_f0_rmse", "f0_voiced_pairs")
     lower_is_better = True
 
     def __init__(self, frame_period: float = 5.0, f0_floor: float = 71.0, f0_ceil: float = 800.0):

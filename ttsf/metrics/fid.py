@@ -49,8 +49,8 @@ def frames_to_tensor(frames: np.ndarray, stride: int) -> torch.Tensor:
 class FID(AbsMetric):
     """FID: pytorch-fid's Inception v3 pool3 (2048-d; frames resized to 299 bilinear, scaled to [-1,
     1]) on every `frame_stride`-th frame of each generated video and of its ground-truth video;
-    Fréchet distance between the two Gaussian fits over the whole set (corpus-level; no per-
-    utterance value).
+    Fréchet distance between the two Gaussian fits over the whole set (corpus-level;
+    no per-utterance value).
 
     Args:
         weights: pt_inception-2015-12-05-6726825d.pth.
@@ -59,6 +59,7 @@ class FID(AbsMetric):
     """
 
     inputs = ("hyp_frames", "ref_frames")
+    outputs = ("fid",)
     lower_is_better = True
 
     def __init__(self, weights: str | None = None, frame_stride: int = 1, batch_size: int = 16):

@@ -29,6 +29,7 @@ class IDSim(AbsMetric):
     """
 
     inputs = ("hyp_frames", "ref_frames")
+    outputs = ("id_sim",)
 
     def __init__(
         self,

@@ -72,6 +72,7 @@ class LSE(AbsMetric):
     """
 
     inputs = ("hyp_frames", "hyp_wav")
+    outputs = ("lse_c", "lse_d", "av_offset")
 
     def __init__(self, weights: str | None = None, vshift: int = 15, batch_size: int = 20):
         self.weights, self.vshift, self.batch_size = weights, vshift, batch_size

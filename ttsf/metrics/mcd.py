@@ -48,6 +48,7 @@ class MCD(AbsMetric):
     """
 
     inputs = ("hyp_wav", "ref_wav")
+    outputs = ("mcd", "mcd_c0")
     lower_is_better = True
 
     def __init__(

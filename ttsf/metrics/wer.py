@@ -58,6 +58,7 @@ class WER(AbsMetric):
     """
 
     inputs = ("hyp_wav", "text")
+    outputs = ("wer",)
     lower_is_better = True
 
     def __init__(
