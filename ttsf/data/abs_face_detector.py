@@ -20,4 +20,4 @@ class AbsFaceDetector(ABC):
         """
 
 
-face_detector_registry = Registry("face_detector", AbsFaceDetector)
+face_detector_registry = Registry("face_detector", AbsFaceDetector, default="mtcnn")
