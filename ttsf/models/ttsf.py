@@ -1,0 +1,297 @@
+"""The unified TTSF model (paper Fig. 2): text + one portrait -> speech and a talking face.
+
+The only module that knows both halves. The TTS takes the identity vector ``f_id`` and never
+imports the face generator; the face generator takes lip features and never imports the TTS.
+
+Training (one batch; shapes for B utterances, a window of W video frames, K reconstructed ones)::
+
+    x_s (B,3,H,W) --E--> f_s, maps ; f_m_s = M(f_s) ; f_id = f_s - f_m_s
+    TTS(text, mel, cond=f_id) -> L_tts and, on its training alignment, e_up, mu, energy
+    A(e_up, mu, energy) -> f_a (B,T_v,D)  ; its window f_a_w (B,W,D)
+    frames of the window --E,M (no grad)--> f_m_w  -> motion sampler losses (norm, prior, cfm)
+    K driving frames x_d --E,M--> f_m_d ; styles = fuse(f_id, f_m_d, f_s, f_a) -> G -> x_hat
+    L = sum_k lambda_k L_k   (Eq. 8; weights in the recipe config, every term logged)
+
+The motion targets ``f_m_w`` are detached: the sampler learns to follow the motion space, it does
+not get to reshape it. ``f_a`` receives gradients from the generator losses and the sampler's.
+
+Inference: portrait -> f_s, f_id ; TTS -> mel, e_up, mu ; A -> f_a ; sampler(f_m_s, f_a) -> f_m
+per frame ; G decodes frames in chunks from the portrait's maps, encoded once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterator
+
+import torch
+from torch import nn
+
+from ttsf.tfg.abs_audio_mapper import AbsAudioMapper
+from ttsf.tfg.abs_discriminator import AbsDiscriminator
+from ttsf.tfg.abs_face_generator import AbsFaceGenerator
+from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
+from ttsf.tfg.abs_motion_sampler import AbsMotionSampler
+from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS, fuse_styles
+from ttsf.tts.abs_tts import AbsTTS
+
+log = logging.getLogger(__name__)
+
+#: loss term -> the key of the motion sampler's loss dict it weights
+SAMPLER_TERMS = {"norm": "norm_mse", "prior": "prior_nll", "cfm": "cfm"}
+#: loss terms computed by registered loss modules on the generated frames
+FRAME_TERMS = ("rec", "perceptual", "id", "sync")
+
+
+@dataclass
+class SynthesisControls:
+    """Knobs of :meth:`TTSF.synthesize` (the CLI flags of ``ttsf-synthesize``)."""
+
+    n_timesteps: int = 10  # TTS decoder ODE steps
+    temperature: float = 0.667  # TTS noise scale
+    length_scale: float = 1.0  # > 1 speaks slower
+    motion_steps: int = 10  # motion sampler ODE steps
+    motion_temperature: float = 1.0
+    motion_scale: float = 1.0
+    chunk_frames: int = 25  # frames rendered at once (bounds memory)
+    seed: int | None = 0
+
+
+class TTSF(nn.Module):
+    """Args:
+    tts, face_generator, motion_extractor, audio_mapper, motion_sampler, discriminator:
+        the registered components, already built.
+    losses: {term: loss module} for "adv" and the frame terms (rec, perceptual, id, sync).
+    loss_weights: {"lambda_<term>": weight}; a term with weight 0 or no module is skipped.
+    mel_per_frame: mel frames per video frame (100 / 25 = 4).
+    motion_layers, audio_layers: generator layers of Eq. 1 (1-7 and 6-7).
+    """
+
+    def __init__(
+        self,
+        tts: AbsTTS,
+        face_generator: AbsFaceGenerator,
+        motion_extractor: AbsMotionExtractor,
+        audio_mapper: AbsAudioMapper,
+        motion_sampler: AbsMotionSampler,
+        discriminator: AbsDiscriminator | None,
+        losses: dict[str, nn.Module],
+        loss_weights: dict[str, float],
+        mel_per_frame: int = 4,
+        motion_layers: tuple[int, ...] = DEFAULT_MOTION_LAYERS,
+        audio_layers: tuple[int, ...] = DEFAULT_AUDIO_LAYERS,
+    ) -> None:
+        super().__init__()
+        self.tts = tts
+        self.face_generator = face_generator
+        self.motion_extractor = motion_extractor
+        self.audio_mapper = audio_mapper
+        self.motion_sampler = motion_sampler
+        self.discriminator = discriminator
+        self.losses = nn.ModuleDict(losses)
+        self.weights = {k.removeprefix("lambda_"): float(v) for k, v in loss_weights.items()}
+        self.mel_per_frame = mel_per_frame
+        self.motion_layers = tuple(motion_layers)
+        self.audio_layers = tuple(audio_layers)
+        self.register_buffer("d_steps", torch.zeros((), dtype=torch.long), persistent=True)
+        self._fake_cache: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    # -- the shared pieces ------------------------------------------------------------------
+    def identity(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """image (B, 3, H, W) in [-1, 1] -> f_s (B, D), f_m_s (B, D), f_id (B, D), maps."""
+        f_s, maps = self.face_generator.encode(image)
+        f_m_s = self.motion_extractor(f_s)
+        return f_s, f_m_s, f_s - f_m_s, maps
+
+    def motion(self, frames: torch.Tensor) -> torch.Tensor:
+        """frames (B, T, 3, H, W) -> motion features f_m (B, T, D)."""
+        b, t = frames.shape[:2]
+        f_v, _ = self.face_generator.encode(frames.flatten(0, 1))
+        return self.motion_extractor(f_v).view(b, t, -1)
+
+    def render(
+        self,
+        f_s: torch.Tensor,
+        f_id: torch.Tensor,
+        f_m: torch.Tensor,
+        f_a: torch.Tensor | None,
+        maps: list[torch.Tensor],
+    ) -> torch.Tensor:
+        """Frames for per-frame motion (and lip) features.
+
+        Args:
+            f_s, f_id (Tensor): (B, D) of the portrait.
+            f_m (Tensor): (B, T, D); f_a (Tensor | None): (B, T, D).
+            maps: the portrait's feature maps from ``encode`` (batch B).
+        Returns:
+            frames (Tensor): (B, T, 3, H, W) in [-1, 1].
+        """
+        b, t = f_m.shape[:2]
+        styles = fuse_styles(
+            f_id[:, None], f_m, f_s[:, None], self.face_generator.n_styles, f_a,
+            self.motion_layers, self.audio_layers,
+        )  # fmt: skip
+        maps_bt = [m.repeat_interleave(t, dim=0) for m in maps] if b > 1 else maps
+        frames = self.face_generator.decode(styles.flatten(0, 1), maps_bt)
+        return frames.view(b, t, *frames.shape[1:])
+
+    def lip_features(self, tts_out: dict, mel_lengths: torch.Tensor) -> torch.Tensor:
+        """The audio mapper on the TTS's aligned features -> f_a (B, T_v, D)."""
+        n_frames = torch.div(mel_lengths, self.mel_per_frame, rounding_mode="floor").clamp(min=1)
+        return self.audio_mapper(
+            tts_out["text_emb_up"], tts_out["mu"], tts_out["energy"], mel_lengths, n_frames
+        )
+
+    def _w(self, term: str) -> float:
+        return self.weights.get(term, 0.0)
+
+    # -- training ---------------------------------------------------------------------------
+    def forward(
+        self,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        feats: torch.Tensor,
+        feats_lengths: torch.Tensor,
+        source: torch.Tensor,
+        window: torch.Tensor,
+        window_start: torch.Tensor,
+        window_lengths: torch.Tensor,
+        recon_start: torch.Tensor,
+        n_recon: int,
+        optim_idx: int = 0,
+    ) -> dict:
+        """
+        Args:
+            text (LongTensor): (B, T_text); text_lengths (B,)
+            feats (Tensor): (B, n_mels, T_mel) normalised log-mel; feats_lengths (B,)
+            source (Tensor): (B, 3, H, W) portrait frame in [-1, 1].
+            window (Tensor): (B, W, 3, H, W) consecutive frames in [-1, 1], zero-padded.
+            window_start (LongTensor): (B,) index of the window's first frame in the clip.
+            window_lengths (LongTensor): (B,) valid frames of each window.
+            recon_start (LongTensor): (B,) first of the ``n_recon`` frames (inside the window)
+                that are reconstructed by the generator.
+            optim_idx: 0 generator (everything but D), 1 discriminator.
+        """
+        if optim_idx == 1:
+            return self._discriminator_step()
+        stats: dict[str, torch.Tensor] = {}
+        total = feats.new_zeros(())
+
+        f_s, f_m_s, f_id, maps = self.identity(source)
+        tts_out = self.tts(text, text_lengths, feats, feats_lengths, cond=f_id)
+        for key in ("text_emb_up", "mu", "energy"):
+            if key not in tts_out:
+                raise KeyError(
+                    f"the TTS '{type(self.tts).__name__}' must return '{key}' from forward() "
+                    "(its aligned features) for the audio mapper"
+                )
+        stats["tts"] = tts_out["loss"].detach()
+        for k, v in tts_out.get("stats", {}).items():
+            stats[f"tts_{k}"] = torch.as_tensor(v).detach()
+        total = total + self._w("tts") * tts_out["loss"]
+
+        f_a = self.lip_features(tts_out, feats_lengths)  # (B, T_v, D)
+        f_a_w = _gather_windows(f_a, window_start, window.shape[1])
+
+        # variational motion sampler on the whole window (targets detached, see module doc)
+        with torch.no_grad():
+            f_m_w = self.motion(window)
+        sampler_losses = self.motion_sampler(f_m_w, f_a_w, window_lengths)
+        for term, key in SAMPLER_TERMS.items():
+            if key in sampler_losses:
+                stats[term] = sampler_losses[key].detach()
+                total = total + self._w(term) * sampler_losses[key]
+
+        # reconstruct K driving frames of the window from the portrait
+        x_d = _gather_windows(window, recon_start, n_recon)  # (B, K, 3, H, W)
+        f_a_d = _gather_windows(f_a_w, recon_start, n_recon)
+        f_m_d = self.motion(x_d)
+        x_hat = self.render(f_s, f_id, f_m_d, f_a_d, maps)
+        flat_hat, flat_d = x_hat.flatten(0, 1), x_d.flatten(0, 1)
+        frame_losses = {
+            "rec": lambda m: m(flat_hat, flat_d),
+            "perceptual": lambda m: m(flat_hat, flat_d),
+            "id": lambda m: m(flat_hat, source.repeat_interleave(n_recon, dim=0)),
+            "sync": lambda m: m(x_hat, _gather_windows(
+                feats.transpose(1, 2), (window_start + recon_start) * self.mel_per_frame,
+                n_recon * self.mel_per_frame).transpose(1, 2)),
+        }  # fmt: skip
+        for term, fn in frame_losses.items():
+            if term in self.losses and self._w(term) > 0:
+                value = fn(self.losses[term])
+                stats[term] = value.detach()
+                total = total + self._w(term) * value
+        if self.discriminator is not None and self._w("adv") > 0:
+            adv = self.losses["adv"](self.discriminator(flat_hat))
+            stats["adv"] = adv.detach()
+            total = total + self._w("adv") * adv
+            self._fake_cache = (flat_hat.detach(), flat_d.detach())
+        stats["loss"] = total.detach()
+        return {"loss": total, "stats": stats, "weight": text.shape[0], "frames": x_hat}
+
+    def _discriminator_step(self) -> dict:
+        if self._fake_cache is None:
+            raise RuntimeError("the discriminator step needs a generator step on its batch first")
+        fake, real = self._fake_cache
+        self._fake_cache = None
+        adv = self.losses["adv"]
+        loss = adv.discriminator_loss(self.discriminator(real), self.discriminator(fake))
+        stats = {"d_loss": loss.detach()}
+        r1 = adv.lazy_r1(self.discriminator, real, int(self.d_steps))
+        if r1 is not None:
+            stats["d_r1"] = r1.detach()
+            loss = loss + r1
+        self.d_steps += 1
+        return {"loss": loss, "stats": stats, "weight": real.shape[0]}
+
+    # -- inference --------------------------------------------------------------------------
+    @torch.inference_mode()
+    def synthesize(
+        self, text: torch.Tensor, portrait: torch.Tensor, controls: SynthesisControls
+    ) -> tuple[dict, Iterator[torch.Tensor]]:
+        """Speech and a lazily rendered video for one sentence.
+
+        Args:
+            text (LongTensor): (1, T_text) token ids.
+            portrait (Tensor): (1, 3, H, W) aligned face in [-1, 1].
+        Returns:
+            speech: {"mel": (1, n_mels, T_mel) normalised, "mel_lengths", "durations"}.
+            frames: an iterator of (n, 3, H, W) chunks in [-1, 1], T_mel / mel_per_frame frames
+                in all; rendering happens as it is consumed (bounded memory).
+        """
+        gen = None
+        if controls.seed is not None:
+            gen = torch.Generator(device=portrait.device).manual_seed(controls.seed)
+        f_s, f_m_s, f_id, maps = self.identity(portrait)
+        lengths = torch.tensor([text.shape[1]], device=text.device)
+        speech = self.tts.inference(
+            text, lengths, cond=f_id, n_timesteps=controls.n_timesteps,
+            temperature=controls.temperature, length_scale=controls.length_scale, generator=gen,
+        )  # fmt: skip
+        mel_lengths = speech["mel_lengths"]
+        f_a = self.lip_features(speech, mel_lengths)
+        n_frames = torch.tensor([f_a.shape[1]], device=f_a.device)
+        f_m = self.motion_sampler.sample(
+            f_m_s, f_a, n_frames, n_timesteps=controls.motion_steps,
+            temperature=controls.motion_temperature, motion_scale=controls.motion_scale,
+            generator=gen,
+        )  # fmt: skip
+
+        def frames() -> Iterator[torch.Tensor]:
+            with torch.inference_mode():
+                for start in range(0, f_m.shape[1], controls.chunk_frames):
+                    end = start + controls.chunk_frames
+                    yield self.render(f_s, f_id, f_m[:, start:end], f_a[:, start:end], maps)[0]
+
+        return speech, frames()
+
+
+def _gather_windows(x: torch.Tensor, start: torch.Tensor, length: int) -> torch.Tensor:
+    """x (B, T, ...) -> (B, length, ...): rows start[b] .. start[b] + length - 1, zero past T."""
+    b, t = x.shape[:2]
+    idx = start.to(x.device)[:, None] + torch.arange(length, device=x.device)[None]  # (B, L)
+    valid = idx < t
+    idx = idx.clamp(max=t - 1)
+    out = x[torch.arange(b, device=x.device)[:, None], idx]
+    return out * valid.view(b, length, *([1] * (x.dim() - 2))).to(x.dtype)

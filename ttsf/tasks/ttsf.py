@@ -1,0 +1,258 @@
+"""``ttsf`` task: stage 4, joint training of the unified model (TTSF §3, Eq. 8).
+
+Config keys (besides the trainer's)::
+
+    tts: matcha                    # + tts_conf; tts_init: the stage-3 model.pth to start from
+    face_generator: lia_flow       # + face_generator_conf (E and G)
+    motion_extractor: lia_orthogonal
+    audio_mapper: mrf
+    motion_sampler: cfm
+    discriminator: stylegan2       # null: no adversarial term (and no second optimiser)
+    losses:                        # frame/adversarial terms -> registered loss + options
+      adv: {name: adv_ns}
+      rec: {name: l1}
+      perceptual: {name: vgg19_perceptual, conf: {vgg_path: /path/vgg19.pth}}
+      id: {name: identity, conf: {recognizer_path: /path/backbone.pth}}
+      sync: {name: sync, conf: {syncnet_path: exp/syncnet/model.pth}}
+    loss_weights: {lambda_adv: 0.1, lambda_rec: 1, ...}   # Eq. 8, see egs/lrs3/conf
+    model_conf: {motion_layers: [1..7], audio_layers: [6, 7], mel_per_frame: 4}
+    window: 32        # consecutive video frames per example (the sampler's training window)
+    n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
+    image_size: 256   # frames are resized to it (the dump holds 256x256 crops)
+    optim_conf: {lr: ...}; d_optim_conf: {lr: ...}
+    vocoder, vocoder_conf, text_frontend, text_frontend_conf: used at decoding only
+
+Each example adds to the TTS example (text, normalised mel) a portrait frame and a window of
+frames of the same clip, cut with :func:`ttsf.train.sampler.item_rng` so a resumed run sees the
+same windows.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ttsf.audio.mel import MelStats
+from ttsf.config import ConfigError, build
+from ttsf.models.ttsf import TTSF
+from ttsf.registry import RegistryError, get_registry
+from ttsf.tasks.abs_task import AbsTask, task_registry
+from ttsf.tasks.tts import TTSDataset, TTSTask, _paths, _read_table, collate_tts
+from ttsf.train.sampler import item_rng
+from ttsf.video.io import read_video
+
+log = logging.getLogger(__name__)
+
+#: modules of the model that are not trained by the generator optimiser
+_D_PREFIX = "discriminator."
+
+
+def _with_dims(conf: dict, where: str, cls: type, **dims: int) -> dict:
+    """``conf`` with shared sizes filled in; a size the config also sets must agree. Sizes
+    that ``cls`` does not take (a user's plugin may have no ``style_dim``) are skipped."""
+    conf = dict(conf)
+    accepted = inspect.signature(cls.__init__).parameters
+    for key, value in dims.items():
+        if key not in accepted:
+            continue
+        if key in conf and conf[key] != value:
+            raise ConfigError(f"{where}.{key}={conf[key]} but the model needs {value}; drop it")
+        conf[key] = value
+    return conf
+
+
+def frames_to_tensor(frames, size: int) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (T, 3, size, size) float in [-1, 1]."""
+    x = torch.from_numpy(frames).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+    if x.shape[-1] != size or x.shape[-2] != size:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
+    return x
+
+
+class JointDataset(TTSDataset):
+    """TTS examples plus a portrait and a window of face frames from ``frames.scp``."""
+
+    def __init__(
+        self, data_dir: str, stats: MelStats, window: int, n_recon: int, image_size: int, seed: int
+    ) -> None:
+        super().__init__(data_dir, stats)
+        d = Path(data_dir)
+        frames = _read_table(d / "frames.scp")
+        n_video = _read_table(d / "utt2num_video_frames")
+        missing = [u for u in self.utts if u not in frames or u not in n_video]
+        if missing:
+            raise ValueError(
+                f"{d}: {len(missing)} utterances (e.g. {missing[0]}) have no frames.scp or "
+                "utt2num_video_frames entry; re-run stage 2"
+            )
+        self.frames = frames
+        self.n_video = {u: int(n_video[u]) for u in self.utts}
+        self.window, self.n_recon, self.image_size, self.seed = window, n_recon, image_size, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, i: int) -> dict:
+        item = super().__getitem__(i)
+        utt = self.utts[i]
+        video, _ = read_video(self.frames[utt])
+        t_v = min(len(video), self.n_video[utt], item["feats"].shape[0] // 4)
+        rng = item_rng(self.seed, self.epoch, i)
+        start = int(rng.integers(0, max(1, t_v - self.window + 1)))
+        length = min(self.window, t_v - start)
+        recon = int(rng.integers(0, max(1, length - self.n_recon + 1)))
+        source = int(rng.integers(0, t_v))
+        item["window"] = frames_to_tensor(video[start : start + length], self.image_size)
+        item["source"] = frames_to_tensor(video[source : source + 1], self.image_size)[0]
+        item["window_start"], item["recon_start"] = start, recon
+        return item
+
+
+def collate_joint(n_recon: int) -> Callable[[list[dict]], dict]:
+    def collate(batch: list[dict]) -> dict:
+        out = collate_tts(batch)
+        lengths = torch.tensor([b["window"].shape[0] for b in batch])
+        window = torch.zeros(len(batch), int(lengths.max()), *batch[0]["window"].shape[1:])
+        for i, b in enumerate(batch):
+            window[i, : len(b["window"])] = b["window"]
+        out.update(
+            source=torch.stack([b["source"] for b in batch]),
+            window=window,
+            window_lengths=lengths,
+            window_start=torch.tensor([b["window_start"] for b in batch]),
+            recon_start=torch.tensor([b["recon_start"] for b in batch]),
+            n_recon=n_recon,
+        )
+        return out
+
+    return collate
+
+
+@task_registry.register("ttsf")
+class TTSFTask(AbsTask):
+    families = (
+        "tts",
+        "face_generator",
+        "motion_extractor",
+        "audio_mapper",
+        "motion_sampler",
+        "discriminator",
+        "vocoder",
+        "text_frontend",
+    )
+    other_keys = (
+        "token_type", "token_list", "feats_stats", "losses", "loss_weights", "model_conf",
+        "window", "n_recon", "image_size", "tts_init", "d_optim_conf",
+    )  # fmt: skip
+
+    @staticmethod
+    def build_losses(cfg: dict) -> dict[str, nn.Module]:
+        """{term: module} for every term of ``losses`` with a non-zero ``lambda_<term>``."""
+        registry = get_registry("loss")
+        weights = cfg.get("loss_weights") or {}
+        out = {}
+        for term, spec in (cfg.get("losses") or {}).items():
+            if not isinstance(spec, dict) or "name" not in spec:
+                raise ConfigError(f"losses.{term} must be {{name: <loss>, conf: {{...}}}}")
+            if not weights.get(f"lambda_{term}", 0):
+                continue
+            try:
+                out[term] = registry.build(spec["name"], spec.get("conf"))
+            except RegistryError as exc:
+                raise ConfigError(f"losses.{term}: {exc}") from exc
+        return out
+
+    def build_model(self, cfg: dict, data_dir: str | None) -> nn.Module:
+        """The components, with the sizes they share filled in from one another (style_dim
+        from the face generator, the TTS's channels for the audio mapper), so a config sets
+        each size once; a size set twice must agree."""
+        generator = build(cfg, "face_generator")
+        style_dim, image_size = generator.style_dim, generator.image_size
+
+        tts_cfg = copy.deepcopy(cfg)
+        tts_conf = tts_cfg.setdefault("tts_conf", {}) or {}
+        tts_cfg["tts_conf"] = tts_conf
+        if tts_conf.get("tts_conditioning", "face_id") == "face_id":
+            cond_conf = tts_conf.setdefault("tts_conditioning_conf", {}) or {}
+            tts_conf["tts_conditioning_conf"] = _with_dims(
+                cond_conf,
+                "tts_conf.tts_conditioning_conf",
+                get_registry("tts_conditioning").get("face_id"),
+                style_dim=style_dim,
+            )
+        tts = TTSTask().build_model(tts_cfg, data_dir)
+
+        def part(family: str, **dims):
+            registry = get_registry(family)
+            cls = registry.get(cfg.get(family))
+            conf = _with_dims(cfg.get(f"{family}_conf") or {}, f"{family}_conf", cls, **dims)
+            return registry.build(cfg.get(family), conf)
+
+        discriminator = None
+        if cfg.get("discriminator", "stylegan2") not in (None, "null"):
+            discriminator = part("discriminator", image_size=image_size)
+        return TTSF(
+            tts=tts,
+            face_generator=generator,
+            motion_extractor=part("motion_extractor", style_dim=style_dim),
+            audio_mapper=part(
+                "audio_mapper", style_dim=style_dim, emb_dim=tts.text_emb_dim, n_mels=tts.n_feats
+            ),
+            motion_sampler=part("motion_sampler", style_dim=style_dim),
+            discriminator=discriminator,
+            losses=self.build_losses(cfg),
+            loss_weights=dict(cfg.get("loss_weights") or {}),
+            **(cfg.get("model_conf") or {}),
+        )
+
+    def init_from_pretrained(self, model: nn.Module, cfg: dict) -> None:
+        """Start the TTS from the stage-3 model; only the conditioning may be new."""
+        path = cfg.get("tts_init")
+        if not path:
+            log.warning("tts_init is not set: the TTS starts from random weights")
+            return
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"tts_init {path} does not exist; run stage 3 first")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        missing, unexpected = model.tts.load_state_dict(state, strict=False)
+        stray = [k for k in (*missing, *unexpected) if not k.startswith("conditioning.")]
+        if stray:
+            raise RuntimeError(
+                f"tts_init {path} does not fit the configured TTS (e.g. {stray[:3]}); "
+                "use the same tts_conf as stage 3"
+            )
+        log.info("TTS initialised from %s (new: %s)", path, missing or "nothing")
+
+    def build_dataset(self, cfg: dict, data_dir: str, train: bool):
+        _, feats_stats = _paths(cfg, data_dir)
+        return JointDataset(
+            data_dir,
+            MelStats.load(feats_stats),
+            window=cfg.get("window", 32),
+            n_recon=cfg.get("n_recon", 5),
+            image_size=cfg.get("image_size", 256),
+            seed=cfg.get("seed", 0),
+        )
+
+    def collate_fn(self, cfg: dict) -> Callable[[list[dict]], dict]:
+        return collate_joint(cfg.get("n_recon", 5))
+
+    def build_optimizers(self, cfg: dict, model: nn.Module) -> list[torch.optim.Optimizer]:
+        gen = [
+            p
+            for n, p in model.named_parameters()
+            if p.requires_grad and not n.startswith(_D_PREFIX)
+        ]
+        opts = [torch.optim.Adam(gen, **(cfg.get("optim_conf") or {}))]
+        if model.discriminator is not None:
+            d_conf = cfg.get("d_optim_conf") or cfg.get("optim_conf") or {}
+            opts.append(torch.optim.Adam(model.discriminator.parameters(), **d_conf))
+        return opts
