@@ -83,11 +83,10 @@ run_stage() {
 stage_features() {
     for x in "${train_set}" "${valid_set}" ${test_sets}; do
         # the training set defines the token list and the mel statistics the others reuse
-        local role=eval
-        [ "${x}" = "${train_set}" ] && role=train
+        local train_flag=""
+        [ "${x}" = "${train_set}" ] && train_flag=--is_train
         ${python} -m ttsf.bin.extract_features --data_dir "${datadir}/${x}" \
-            --dump_dir "${dumpdir}/${x}" --role "${role}" --stats_dir "${dumpdir}/${train_set}" \
-            --frontend "${frontend}" --nj "${nj}" ${feats_opts}
+            --dump_dir "${dumpdir}" ${train_flag} --token_type "${frontend}" --nj "${nj}" ${feats_opts}
     done
 }
 
