@@ -12,7 +12,11 @@ from ttsf.registry import Registry
 
 class AbsMotionSampler(nn.Module):
     def forward(
-        self, f_m: torch.Tensor, f_a: torch.Tensor, lengths: torch.Tensor
+        self,
+        f_m: torch.Tensor,
+        f_a: torch.Tensor,
+        lengths: torch.Tensor,
+        generator: torch.Generator | None = None,
     ) -> dict[str, torch.Tensor]:
         """Training losses (samplers with nothing to learn return ``{}``).
 
@@ -20,6 +24,7 @@ class AbsMotionSampler(nn.Module):
             f_m (Tensor): (B, T_v, style_dim) target motion of each driving frame.
             f_a (Tensor): (B, T_v, style_dim) the audio mapper's output for those frames.
             lengths (LongTensor): (B,) valid frames.
+            generator: random draws of the training step (None = the global RNG).
         Returns:
             {loss name: scalar}, e.g. {"norm_mse", "prior_nll", "cfm"}.
         """
@@ -42,6 +47,9 @@ class AbsMotionSampler(nn.Module):
             f_m_source (Tensor): (B, style_dim) the portrait's own motion.
             f_a (Tensor): (B, T_v, style_dim) lip features of the frames to generate.
             lengths (LongTensor): (B,)
+            n_timesteps / temperature: ODE steps and starting-noise scale (learned samplers).
+            motion_scale: scale of the deviation from ``f_m_source`` (0 = a still head).
+            generator: on the device of ``f_a``; the same seed gives the same motion.
             f_m_reference: (B, T_v, style_dim) motion of a driving video (``reference`` only).
         Returns:
             f_m (Tensor): (B, T_v, style_dim)
