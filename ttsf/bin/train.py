@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(args.config, parse_overrides(rest))
         task_cls = get_registry("task").get(args.task)
         check_config(cfg, task_cls.families, other_keys=(*TRAINER_KEYS, *task_cls.other_keys))
-    except (ConfigError, ValueError) as exc:
+        cfg = task_cls().resolve_config(cfg, args.train_data)
+    except (ConfigError, ValueError, FileNotFoundError) as exc:
         print(f"ttsf.bin.train: {exc}", file=sys.stderr)
         return 2
     save_config(cfg, Path(args.output_dir) / "config.yaml")

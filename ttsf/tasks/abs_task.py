@@ -46,6 +46,12 @@ class AbsTask(ABC):
         params = [p for p in model.parameters() if p.requires_grad]
         return [torch.optim.Adam(params, **(cfg.get("optim_conf") or {}))]
 
+    def resolve_config(self, cfg: dict, data_dir: str) -> dict:
+        """The config as it will be saved with the model: paths that were derived from the
+        training data dir (token list, statistics) made explicit and absolute, so decoding
+        needs nothing but the experiment dir. The default changes nothing."""
+        return cfg
+
     def init_from_pretrained(self, model: nn.Module, cfg: dict) -> None:
         """Load earlier stages' weights (e.g. the stage-3 TTS) before training starts.
 

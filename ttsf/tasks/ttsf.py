@@ -150,8 +150,30 @@ class TTSFTask(AbsTask):
     )
     other_keys = (
         "token_type", "token_list", "feats_stats", "losses", "loss_weights", "model_conf",
-        "window", "n_recon", "image_size", "tts_init", "d_optim_conf",
+        "window", "n_recon", "image_size", "tts_init", "d_optim_conf", "face_detector",
+        "face_scale",
     )  # fmt: skip
+
+    def resolve_config(self, cfg: dict, data_dir: str) -> dict:
+        """Absolute token list, statistics and decoding frontend (see AbsTask)."""
+        token_list, feats_stats = _paths(cfg, data_dir)
+        for path in (token_list, feats_stats):
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} does not exist; run stage 2 (features) first")
+        cfg = copy.deepcopy(cfg)
+        cfg["token_list"], cfg["feats_stats"] = (
+            str(token_list.resolve()),
+            str(feats_stats.resolve()),
+        )
+        token_type = cfg.get("token_type", "espeak_phn")
+        cfg.setdefault("text_frontend", token_type)
+        conf = cfg.setdefault("text_frontend_conf", {}) or {}
+        if token_type == "bpe":
+            conf.setdefault("bpemodel", str((token_list.parent / "bpe.model").resolve()))
+        else:
+            conf.setdefault("token_list", cfg["token_list"])
+        cfg["text_frontend_conf"] = conf
+        return cfg
 
     @staticmethod
     def build_losses(cfg: dict) -> dict[str, nn.Module]:
