@@ -114,3 +114,22 @@ def test_score_full_offline_backends(tmp_path, capsys):
     assert by["a2"]["div"] > 5 * by["a1"]["div"] and by["a1"]["div_deg"] < 0.5
     assert summary["wer"]["values"]["wer"]["corpus"] is not None
     assert (out / "tsne.png").stat().st_size > 1000
+
+
+def test_paper_config_without_weight_files_reports_not_run(tmp_path, capsys):
+    with open("egs/lrs3/conf/score.yaml") as f:
+        conf = yaml.safe_load(f)
+    conf["metrics"].remove("f0_rmse")  # keep it quick
+    conf["metric_conf"].pop("f0_rmse")
+    rows, summary, printed, _ = run(tmp_path, {"a1": UTTS["a1"]}, conf, capsys)
+    for name in ("wer", "cs_sim", "fid", "id_sim", "lse", "div"):
+        assert summary[name]["status"].startswith("not run:"), name
+        assert "does not exist" in summary[name]["status"] and name not in rows[0]
+    assert summary["mcd"]["status"] == "ok" and "mcd" in rows[0]
+
+
+def test_config_errors_are_clear(tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text("metrics: [wer]\nmetric_conf: {wer: {beam: 3}}\n")
+    rc = main(["--config", str(tmp_path / "c.yaml"), "--hyp_dir", str(tmp_path),
+               "--ref_dir", str(tmp_path), "--out_dir", str(tmp_path / "o")])  # fmt: skip
+    assert rc == 2 and "unknown key(s) ['beam']" in capsys.readouterr().err
