@@ -15,6 +15,9 @@ def save_random_whisper(path):
     from whisper.model import ModelDimensions, Whisper
 
     model = Whisper(ModelDimensions(**DIMS))
+    with torch.no_grad():  # whisper leaves some weights uninitialised (torch.empty): may be NaN
+        for p in model.parameters():
+            p.normal_(0.0, 0.02)
     torch.save({"dims": DIMS, "model_state_dict": model.state_dict()}, path)
     return model
 
