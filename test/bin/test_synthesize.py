@@ -1,0 +1,119 @@
+"""Decoding (stage 5), packing (stage 7) and ttsf-synthesize on a small untrained model:
+real files out, both streams with equal durations, and a clear error for every bad input."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+from tiny_dump import TINY_JOINT, make_dump
+
+from ttsf.bin import decode, pack_model, synthesize
+from ttsf.config import save_config
+from ttsf.registry import get_registry
+
+
+@pytest.fixture(scope="module")
+def exp(tmp_path_factory):
+    """An experiment dir as stage 4 leaves it (config.yaml + model.pth), and a test dump."""
+    root = tmp_path_factory.mktemp("syn")
+    dump = make_dump(root / "dump", n_utt=2)
+    test = make_dump(root / "dump", n_utt=2, set_name="test", seed=3)
+    task = get_registry("task").build("ttsf")
+    cfg = task.resolve_config({**TINY_JOINT, "vocoder": "griffin_lim"}, str(dump))
+    torch.manual_seed(0)
+    model = task.build_model(cfg, str(dump))
+    exp_dir = root / "exp"
+    save_config(cfg, exp_dir / "config.yaml")
+    torch.save(model.state_dict(), exp_dir / "model.pth")
+    return exp_dir, test
+
+
+def ffprobe(path):
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_name,duration,"
+         "sample_rate,r_frame_rate,width", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return {s["codec_type"]: s for s in json.loads(out)["streams"]}
+
+
+def test_decode_writes_mp4_with_both_streams_of_equal_duration(exp, tmp_path):
+    exp_dir, test = exp
+    out = tmp_path / "decode"
+    cfg = tmp_path / "decode.yaml"
+    cfg.write_text("n_timesteps: 2\nmotion_steps: 2\nseed: 0\n")
+    assert decode.main(["--model", str(exp_dir / "model.pth"), "--config", str(cfg),
+                        "--data_dir", str(test), "--out_dir", str(out)]) == 0  # fmt: skip
+    utts = [line.split()[0] for line in (test / "text").read_text().splitlines()]
+    assert sorted(p.stem for p in out.glob("*.mp4")) == sorted(utts)
+    for utt in utts:
+        streams = ffprobe(out / f"{utt}.mp4")
+        v, a = streams["video"], streams["audio"]
+        assert (v["codec_name"], v["r_frame_rate"], v["width"]) == ("h264", "25/1", 32)
+        assert (a["codec_name"], a["sample_rate"]) == ("aac", "16000")
+        assert abs(float(v["duration"]) - float(a["duration"])) <= 0.04  # one frame
+    assert (out / "text").read_text().count("\n") == 2
+    mtime = (out / f"{utts[0]}.mp4").stat().st_mtime
+    assert decode.main(["--model", str(exp_dir / "model.pth"), "--config", str(cfg),
+                        "--data_dir", str(test), "--out_dir", str(out)]) == 0  # fmt: skip
+    assert (out / f"{utts[0]}.mp4").stat().st_mtime == mtime  # resumed: nothing redone
+
+
+@pytest.fixture(scope="module")
+def astronaut(tmp_path_factory):
+    import cv2
+    import skimage.data
+
+    d = tmp_path_factory.mktemp("img")
+    img = skimage.data.astronaut()
+    cv2.imwrite(str(d / "one.png"), img[:, :, ::-1])
+    cv2.imwrite(str(d / "two.png"), np.concatenate([img, img], axis=1)[:, :, ::-1])
+    cv2.imwrite(str(d / "none.png"), np.full((256, 256, 3), 128, np.uint8))
+    (d / "broken.jpg").write_bytes(b"not an image")
+    return d
+
+
+def test_pack_then_synthesize_from_a_photo(exp, astronaut, tmp_path):
+    exp_dir, _ = exp
+    archive = tmp_path / "packed" / "model.tar"
+    assert pack_model.main(["--exp_dir", str(exp_dir), "--out", str(archive)]) == 0
+    out = tmp_path / "hello.mp4"
+    rc = synthesize.main(["--model", str(archive), "--image", str(astronaut / "one.png"),
+                          "--text", "Hello there. This is a second sentence!", "--out", str(out),
+                          "--steps", "2", "--motion_steps", "2", "--quiet"])  # fmt: skip
+    assert rc == 0
+    streams = ffprobe(out)
+    assert abs(float(streams["video"]["duration"]) - float(streams["audio"]["duration"])) <= 0.04
+    assert out.with_suffix(".wav").stat().st_size > 1000
+    # the same seed gives the same speech; another seed another
+    out2 = tmp_path / "again.mp4"
+    for seed, name in ((0, out2), (1, tmp_path / "other.mp4")):
+        synthesize.main(["--model", str(archive), "--image", str(astronaut / "one.png"),
+                         "--text", "Hello there. This is a second sentence!", "--out", str(name),
+                         "--steps", "2", "--motion_steps", "2", "--seed", str(seed),
+                         "--quiet"])  # fmt: skip
+    import soundfile as sf
+
+    a, b, c = (sf.read(p.with_suffix(".wav"))[0] for p in (out, out2, tmp_path / "other.mp4"))
+    np.testing.assert_array_equal(a, b)
+    assert len(a) != len(c) or not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("image, text, message", [
+    ("none.png", "Hello.", "no face found"),
+    ("two.png", "Hello.", "2 faces of similar size"),
+    ("broken.jpg", "Hello.", "cannot be read"),
+    ("missing.png", "Hello.", "does not exist"),
+    ("one.png", "   ", "the text is empty"),
+])  # fmt: skip
+def test_bad_inputs_give_clear_errors_and_no_files(exp, astronaut, tmp_path, capsys, image,
+                                                   text, message):  # fmt: skip
+    exp_dir, _ = exp
+    out = tmp_path / "out" / "x.mp4"
+    rc = synthesize.main(["--model", str(exp_dir / "model.pth"), "--image", str(astronaut / image),
+                          "--text", text, "--out", str(out), "--quiet"])  # fmt: skip
+    assert rc == 2
+    assert message in capsys.readouterr().err
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
