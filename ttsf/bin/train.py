@@ -16,6 +16,8 @@ import logging
 import sys
 from pathlib import Path
 
+import torch
+
 from ttsf.config import ConfigError, check_config, load_config, save_config
 from ttsf.registry import get_registry
 from ttsf.tasks.abs_task import TRAINER_KEYS
@@ -92,6 +94,11 @@ def _worker(info: DistInfo, args: argparse.Namespace, cfg: dict) -> None:
         info=info,
     )
     trainer.run()
+    if info.is_main and (exp_dir / "model.pth").exists():
+        model.load_state_dict(
+            torch.load(exp_dir / "model.pth", map_location="cpu", weights_only=True)
+        )
+        task.export(model, exp_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ has several optimisers; its model takes ``optim_idx`` and returns the loss of th
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -51,6 +52,11 @@ class AbsTask(ABC):
         training data dir (token list, statistics) made explicit and absolute, so decoding
         needs nothing but the experiment dir. The default changes nothing."""
         return cfg
+
+    def export(self, model: nn.Module, exp_dir: Path) -> None:
+        """After training, on rank 0, with the n-best average loaded into ``model``: write
+        whatever other stages read besides ``model.pth``. The default writes nothing."""
+        return None
 
     def init_from_pretrained(self, model: nn.Module, cfg: dict) -> None:
         """Load earlier stages' weights (e.g. the stage-3 TTS) before training starts.
