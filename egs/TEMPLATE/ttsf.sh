@@ -4,13 +4,13 @@
 #
 #   1 data prep      local/data.sh                -> data/<set>/
 #   2 features       face crops, mel, tokens      -> dump/<set>/
-#   3 TTS pretrain   ttsf.bin.train --task tts    -> exp/tts*/model.pth
+#   3 pretraining    the TTS, the lip-sync expert and the vocoder -> exp/{tts,syncnet,vocoder}*/
 #   4 joint train    ttsf.bin.train --task ttsf   -> exp/ttsf*/model.pth
 #   5 decoding       text + portrait -> wav + mp4 -> exp/ttsf*/decode/<set>/
 #   6 scoring        paper metrics               -> exp/ttsf*/decode/<set>/scores/
 #   7 packing        one archive for ttsf-synthesize -> exp/ttsf*/packed/model.tar
 #
-# Each stage writes exp/logs/stage<N>.log (the runners add per-job logs), leaves a done-marker
+# Each step writes exp/logs/stage<N>_<step>.log (the runners add per-job logs), leaves a done-marker
 # so a re-run skips it (--force true to redo), and a failure stops the run naming the log.
 set -euo pipefail
 
@@ -37,10 +37,14 @@ feats_opts=""          # passed to ttsf.bin.extract_features
 frontend=espeak_phn    # text frontend: espeak_phn | char | bpe
 
 tts_config=conf/train_tts.yaml
+syncnet_config=conf/train_syncnet.yaml  # "" skips the lip-sync expert (no sync loss)
+vocoder_config=conf/train_vocoder.yaml  # "" skips the vocoder (decoding uses Griffin-Lim)
 ttsf_config=conf/train_ttsf.yaml
 decode_config=conf/decode.yaml
 score_config=conf/score.yaml
 tts_args=""            # config overrides for stage 3, e.g. "--max_epoch 10"
+syncnet_args=""
+vocoder_args=""
 ttsf_args=""           # config overrides for stage 4
 decode_args=""
 score_args=""
@@ -52,6 +56,8 @@ score_args=""
 
 tts_exp=${expdir}/tts${tag:+_${tag}}
 ttsf_exp=${expdir}/ttsf${tag:+_${tag}}
+syncnet_exp=${expdir}/syncnet${tag:+_${tag}}
+vocoder_exp=${expdir}/vocoder${tag:+_${tag}}
 mkdir -p "${expdir}/logs"
 
 # run_stage <n> <name> <done-marker> <command...>
@@ -63,7 +69,7 @@ run_stage() {
         log "stage ${n} (${name}): already done (${marker}); --force true to redo"
         return 0
     fi
-    local logfile=${expdir}/logs/stage${n}.log
+    local logfile=${expdir}/logs/stage${n}_${name// /_}.log
     log "stage ${n} (${name}): $*"
     # a subshell outside any `if`, so that `set -e` still stops a stage at its first failure
     set +e
@@ -116,8 +122,20 @@ stage_score() {
 run_stage 1 "data prep" "${datadir}/.done" local/data.sh ${local_data_opts}
 run_stage 2 "features" "${dumpdir}/.done" stage_features
 run_stage 3 "TTS pretraining" "${tts_exp}/.done" stage_train tts "${tts_config}" "${tts_exp}" "${tts_args}"
+# the joint stage reads what the optional pretraining steps export
+joint_inputs="--tts_init ${tts_exp}/model.pth"
+if [ -n "${syncnet_config}" ]; then
+    run_stage 3 "lip-sync expert" "${syncnet_exp}/.done" stage_train syncnet "${syncnet_config}" \
+        "${syncnet_exp}" "${syncnet_args}"
+    joint_inputs+=" --losses.sync.conf.syncnet_path ${syncnet_exp}/syncnet.pth"
+fi
+if [ -n "${vocoder_config}" ]; then
+    run_stage 3 "vocoder" "${vocoder_exp}/.done" stage_train vocoder "${vocoder_config}" \
+        "${vocoder_exp}" "${vocoder_args}"
+    joint_inputs+=" --vocoder_conf.checkpoint ${vocoder_exp}/generator.pth"
+fi
 run_stage 4 "joint training" "${ttsf_exp}/.done" stage_train ttsf "${ttsf_config}" "${ttsf_exp}" \
-    "--tts_init ${tts_exp}/model.pth ${ttsf_args}"
+    "${joint_inputs} ${ttsf_args}"
 run_stage 5 "decoding" "${ttsf_exp}/decode/.done" stage_decode
 run_stage 6 "scoring" "${ttsf_exp}/decode/.scored" stage_score
 run_stage 7 "packing" "${ttsf_exp}/packed/.done" ${python} -m ttsf.bin.pack_model \

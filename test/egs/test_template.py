@@ -49,7 +49,8 @@ def recipe(tmp_path):
 
 def test_only_the_requested_stage_runs(recipe):
     rec, run = recipe
-    out, calls = run("--stage", "3", "--stop_stage", "3", "--tts_args", "--max_epoch 2")
+    out, calls = run("--stage", "3", "--stop_stage", "3", "--tts_args", "--max_epoch 2",
+                     "--syncnet_config", "", "--vocoder_config", "")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert len(calls) == 1
     assert calls[0].startswith("-m ttsf.bin.train --task tts --config conf/train_tts.yaml")
@@ -63,26 +64,19 @@ def test_all_stages_in_order_then_done_markers_skip(recipe):
     out, calls = run("--tag", "x", "--test_sets", "t1 t2")
     assert out.returncode == 0, out.stderr
     first = [c.split()[1] if not c.startswith("data.sh") else "data.sh" for c in calls]
-    assert first == [
-        "data.sh",
-        "ttsf.bin.extract_features",
-        "ttsf.bin.extract_features",
-        "ttsf.bin.extract_features",
-        "ttsf.bin.extract_features",
-        "ttsf.bin.train",
-        "ttsf.bin.train",
-        "ttsf.bin.decode",
-        "ttsf.bin.decode",
-        "ttsf.bin.score",
-        "ttsf.bin.score",
-        "ttsf.bin.pack_model",
-    ]
-    assert "--output_dir exp/ttsf_x" in calls[6] and "--tts_init exp/tts_x/model.pth" in calls[6]
+    assert first == ["data.sh", *["ttsf.bin.extract_features"] * 4, *["ttsf.bin.train"] * 4,
+                     "ttsf.bin.decode", "ttsf.bin.decode", "ttsf.bin.score",
+                     "ttsf.bin.score", "ttsf.bin.pack_model"]  # fmt: skip
+    tasks = [c.split("--task ")[1].split()[0] for c in calls if "--task" in c]
+    assert tasks == ["tts", "syncnet", "vocoder", "ttsf"]
+    joint = calls[8]
+    assert "--output_dir exp/ttsf_x" in joint and "--tts_init exp/tts_x/model.pth" in joint
+    assert "--losses.sync.conf.syncnet_path exp/syncnet_x/syncnet.pth" in joint
+    assert "--vocoder_conf.checkpoint exp/vocoder_x/generator.pth" in joint
     out, calls = run("--tag", "x", "--test_sets", "t1 t2")
-    assert calls == [] and out.stdout.count("already done") == 7
-    out, calls = run(
-        "--tag", "x", "--stage", "5", "--stop_stage", "5", "--force", "true", "--test_sets", "t1 t2"
-    )
+    assert calls == [] and out.stdout.count("already done") == 9
+    out, calls = run("--tag", "x", "--stage", "5", "--stop_stage", "5", "--force", "true",
+                     "--test_sets", "t1 t2")  # fmt: skip
     assert len(calls) == 2
 
 
@@ -91,7 +85,7 @@ def test_failing_stage_stops_with_name_and_log(recipe):
     out, calls = run("--stage", "3", "--stop_stage", "5", env={"FAIL_ON": "--task ttsf"})
     assert out.returncode == 1
     assert "stage 4 (joint training) FAILED" in out.stdout
-    assert "exp/logs/stage4.log" in out.stdout
+    assert "exp/logs/stage4_joint_training.log" in out.stdout
     assert "boom: --task ttsf" in (rec / "exp" / "ttsf" / "train.log").read_text()
     assert not (rec / "exp" / "ttsf" / ".done").exists()
     assert not any("ttsf.bin.decode" in c for c in calls)
