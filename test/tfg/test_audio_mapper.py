@@ -163,6 +163,8 @@ def test_bad_lengths_are_reported():
         mapper(emb, mu, energy, torch.tensor([9]))
     with pytest.raises(ValueError, match="odd"):
         tiny(kernels=[4], dilations=[[1]])
+    with pytest.raises(ValueError, match="'mu' has 4 channels"):
+        mapper(emb, mu[:, :4], energy, torch.tensor([8]))
 
 
 def test_paper_default_size():

@@ -209,7 +209,7 @@ class MRFAudioMapper(AbsAudioMapper):
         self.edge = edge
         self.mel_per_video_frame = mel_per_video_frame
         self.style_dim = style_dim
-        dims = {"emb": emb_dim, "mu": n_mels, "energy": 1}
+        self.input_dims = dims = {"emb": emb_dim, "mu": n_mels, "energy": 1}
         self.conv_pre = _conv(sum(dims[n] for n in inputs), hidden, pre_kernel, 1, use_weight_norm)
         self.mrfs = nn.ModuleList(
             ValidMRF(
@@ -239,6 +239,12 @@ class MRFAudioMapper(AbsAudioMapper):
         missing = [n for n in self.inputs if given[n] is None]
         if missing:
             raise ValueError(f"audio mapper: inputs {missing} are configured but were not given")
+        for name in self.inputs:
+            if given[name].shape[1] != self.input_dims[name]:
+                raise ValueError(
+                    f"audio mapper: input '{name}' has {given[name].shape[1]} channels, the "
+                    f"config says {self.input_dims[name]} (emb_dim / n_mels in audio_mapper_conf)"
+                )
         return torch.cat([given[n] for n in self.inputs], dim=1)
 
     def forward(
