@@ -64,3 +64,10 @@ def test_voxceleb2_pairs_seeded_lrs3_test_texts(lrs3_root, tmp_path):
     ]
     with pytest.raises(CorpusError, match="--transcripts"):
         prepare_data("voxceleb2", root, tmp_path / "v2", ["test"])
+
+
+def test_dev_split_is_seeded_and_disjoint(lrs3_root, tmp_path):
+    n = prepare_data("lrs3", lrs3_root, tmp_path / "train", ["trainval"], seed=0,
+                     dev_out=tmp_path / "dev", n_dev=2)  # fmt: skip
+    train, dev = read_table(tmp_path / "train" / "text"), read_table(tmp_path / "dev" / "text")
+    assert n == 3 and len(dev) == 2 and not set(train) & set(dev)

@@ -1,6 +1,6 @@
 """Generate the offline mini corpus in LRS3's layout (ttsf.data.mini.generate).
 
-    python -m ttsf.bin.make_mini_corpus --out downloads/mini_lrs3 --seed 0 --n_utts 200 --nj 2
+python -m ttsf.bin.make_mini_corpus --out downloads/mini_lrs3 --seed 0 --n_utts 200 --nj 2
 """
 
 import argparse

@@ -23,11 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="voxceleb2: seed of the text pairing")
     p.add_argument("--max_utts", type=int, default=None, help="voxceleb2: seeded subset size")
     p.add_argument("--nj", type=int, default=1, help="parallel jobs reading video headers")
+    p.add_argument("--dev_out", default=None, help="also write a dev data dir taken from --out")
+    p.add_argument("--n_dev", type=int, default=0, help="utterances (seeded) moved to --dev_out")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     prepare_data(
         args.corpus, args.root, args.out, args.subsets, args.transcripts, args.seed,
-        args.max_utts, args.nj,
+        args.max_utts, args.nj, args.dev_out, args.n_dev,
     )  # fmt: skip
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import random
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def prepare_data(
     seed: int = 0,
     max_utts: int | None = None,
     nj: int = 1,
+    dev_out: str | os.PathLike | None = None,
+    n_dev: int = 0,
 ) -> int:
     """Scan ``root`` and write the data dir ``out``; return the number of utterances kept.
 
@@ -55,6 +58,8 @@ def prepare_data(
             ``["test"]`` (VoxCeleb2); default :data:`DEFAULT_SUBSETS`.
         transcripts: VoxCeleb2 only: an LRS3 root or a prepared LRS3 test ``text`` file.
         seed, max_utts: VoxCeleb2 only: the seeded pairing and subset size.
+        dev_out, n_dev: move ``n_dev`` seeded random utterances to a second data dir
+            (LRS3 has no official dev set; the recipes take one out of trainval).
     """
     if corpus not in SCANNERS:
         raise CorpusError(f"unknown corpus {corpus!r}; choose from {sorted(SCANNERS)}")
@@ -94,6 +99,15 @@ def prepare_data(
         tables["utt2dur"][u.utt_id] = f"{dur:.3f}"
     if not tables["utt2spk"]:
         raise CorpusError(f"{root}: every video was unreadable; see the reasons: {skipped[:3]}")
+    if dev_out is not None and n_dev > 0:
+        utt_ids = sorted(tables["utt2spk"])
+        if n_dev >= len(utt_ids):
+            raise CorpusError(f"--n_dev {n_dev} leaves no training utterance of {len(utt_ids)}")
+        dev = set(random.Random(seed).sample(utt_ids, n_dev))
+        write_data_dir(
+            dev_out, {k: {u: v for u, v in t.items() if u in dev} for k, t in tables.items()}
+        )
+        tables = {k: {u: v for u, v in t.items() if u not in dev} for k, t in tables.items()}
     write_data_dir(out, tables)
     if skipped:
         with atomic_open(Path(out) / "skipped", "w") as f:

@@ -5,11 +5,11 @@
     <out>/test/<speaker>/<utt>.{mp4,txt}        (unseen speakers, held-out sentences)
     <out>/heldout_sentences.txt                  more held-out sentences, for evaluation
 
-Each mp4 is 256x256 (see FRAME_SIZE) H.264 at 25 fps with a 16 kHz mono AAC track, like LRS3's clips; each txt
-is ``Text:  ...``, ``Conf:``, and the word table. The audio is padded to a whole number of video
-frames, so the two streams last the same. Every utterance draws from its own seeded generator,
-so the output depends on (seed, n_utts) only, not on the number of jobs; the same seed gives
-byte-identical files.
+Each mp4 is 256x256 (see FRAME_SIZE) H.264 at 25 fps with a 16 kHz mono AAC track, like
+LRS3's clips; each txt is ``Text:  ...``, ``Conf:``, and the word table. The audio is padded to
+a whole number of video frames, so the two streams last the same. Every utterance draws from
+its own seeded generator, so the output depends on (seed, n_utts) only, not on the number of
+jobs; the same seed gives byte-identical files.
 """
 
 from __future__ import annotations
