@@ -14,7 +14,7 @@ from ttsf.tfg.flow_warp import ToFlow, identity_grid, warp
 from ttsf.tfg.generator import LiaFlowGenerator
 from ttsf.tfg.motion_extractor import LiaOrthogonalMotionExtractor, split_identity_motion
 from ttsf.tfg.motion_fusion import fuse_styles
-from ttsf.tfg.stylegan2_ops import ModulatedConv2d, Upsample
+from ttsf.tfg.stylegan2_ops import ModulatedConv2d, StyledConv, Upsample
 
 
 def tiny_generator(size: int, style_dim: int = 32) -> LiaFlowGenerator:
@@ -98,10 +98,12 @@ def test_to_flow_starts_as_identity_warp():
     torch.manual_seed(0)
     head = ToFlow(8, 16)
     x, feat = torch.randn(2, 8, 16, 16), torch.randn(1, 8, 16, 16)
-    warped, blended, logits = head(x, torch.randn(2, 16), feat)
+    sampled, mask, blended, logits = head(x, torch.randn(2, 16), feat)
     assert logits.abs().max() == 0
-    torch.testing.assert_close(warped, 0.5 * feat.expand(2, -1, -1, -1), rtol=0, atol=1e-5)
-    torch.testing.assert_close(blended, warped + 0.5 * x)
+    torch.testing.assert_close(sampled, feat.expand(2, -1, -1, -1), rtol=0, atol=1e-5)
+    torch.testing.assert_close(mask, torch.full((2, 1, 16, 16), 0.5))
+    torch.testing.assert_close(blended, 0.5 * sampled + 0.5 * x)
+    assert head(x, torch.randn(2, 16), feat, blend=False)[2] is None
 
 
 @pytest.mark.parametrize("upsample", [False, True])
@@ -125,6 +127,28 @@ def test_modulated_conv_matches_per_sample_weights(upsample):
         ref.append(y)
     assert out.shape == (3, 4, 16, 16) if upsample else (3, 4, 8, 8)
     torch.testing.assert_close(out, torch.cat(ref), rtol=1e-4, atol=1e-5)
+
+
+def test_styled_conv_epilogue_matches_plain_ops():
+    """The fused demod + bias + gain + in-place LeakyReLU equals the textbook sequence."""
+    torch.manual_seed(0)
+    layer = StyledConv(6, 4, style_dim=5, upsample=True)
+    with torch.no_grad():
+        layer.bias.normal_()
+    x, style = torch.randn(2, 6, 8, 8), torch.randn(2, 5)
+    ref = F.leaky_relu(layer.conv(x, style) + layer.bias, 0.2) * math.sqrt(2)
+    torch.testing.assert_close(layer(x, style), ref)
+
+
+def test_to_rgb_on_three_channels_matches_masked_features():
+    torch.manual_seed(0)
+    octave = tiny_generator(32).octaves[0]
+    with torch.no_grad():
+        octave.to_rgb.bias.normal_()
+    sampled, mask = torch.randn(2, 32, 8, 8), torch.rand(2, 1, 8, 8)
+    torch.testing.assert_close(
+        octave.rgb(sampled, mask), octave.to_rgb(sampled * mask), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_upsample_keeps_constant_images():

@@ -69,16 +69,20 @@ class ToFlow(nn.Module):
         style: torch.Tensor,
         feat: torch.Tensor,
         prev_logits: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        blend: bool = True,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor]:
         """
         Args:
             x (Tensor): (B, C, H, W) generator features.
             style (Tensor): (B, style_dim)
             feat (Tensor): (B or 1, C, H, W) source features from the visual encoder.
             prev_logits (Tensor | None): (B, 3, H/2, W/2) logits of the coarser resolution.
+            blend: compute ``blended`` (the last resolution has no next layer to feed).
         Returns:
-            warped (Tensor): (B, C, H, W) masked warped source features (fed to ToRGB).
-            blended (Tensor): (B, C, H, W) ``warped + x * (1 - mask)``, the next layer's input.
+            sampled (Tensor): (B, C, H, W) warped source features, before the mask.
+            mask (Tensor): (B, 1, H, W); ``sampled * mask`` is what LIA feeds to ToRGB.
+            blended (Tensor | None): (B, C, H, W) ``sampled * mask + x * (1 - mask)``, the
+                next layer's input.
             logits (Tensor): (B, 3, H, W) for the next resolution.
         """
         logits = self.conv(x, style) + self.bias
@@ -86,5 +90,6 @@ class ToFlow(nn.Module):
             logits = logits + self.upsample(prev_logits)
         offset = torch.tanh(logits[:, :2])
         mask = torch.sigmoid(logits[:, 2:])
-        warped = warp(feat, offset) * mask
-        return warped, warped + x * (1.0 - mask), logits
+        sampled = warp(feat, offset)
+        blended = torch.lerp(x, sampled, mask) if blend else None
+        return sampled, mask, blended, logits

@@ -225,6 +225,27 @@ class ModulatedConv2d(nn.Module):
             p = (len(BLUR_KERNEL) - 2) - (kernel_size - 1)
             self.blur = Blur(((p + 1) // 2 + 1, p // 2 + 1), gain=4.0)
 
+    def modulated(
+        self, x: torch.Tensor, style: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The convolution before demodulation, and the demodulation factors.
+
+        Returns:
+            y (Tensor): (B, C_out, H', W') ``conv(x * s, W)`` (upsampled if so configured).
+            demod (Tensor | None): (B, C_out) factors to multiply ``y`` by (None: no demod).
+        """
+        s = self.modulation(style)  # (B, C_in)
+        weight = self.weight * self.scale
+        x = x * s[:, :, None, None]
+        if self.upsample:
+            x = self.blur(F.conv_transpose2d(x, weight.transpose(0, 1), stride=2))
+        else:
+            x = F.conv2d(x, weight, padding=self.padding)
+        if not self.demodulate:
+            return x, None
+        w2 = weight.square().sum(dim=(2, 3))  # (C_out, C_in)
+        return x, torch.rsqrt(s.square() @ w2.t() + 1e-8)  # (B, C_out)
+
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """
         Args:
@@ -233,19 +254,8 @@ class ModulatedConv2d(nn.Module):
         Returns:
             Tensor: (B, C_out, H, W), or (B, C_out, 2H, 2W) when upsampling.
         """
-        s = self.modulation(style)  # (B, C_in)
-        weight = self.weight * self.scale
-        x = x * s[:, :, None, None]
-        if self.upsample:
-            x = F.conv_transpose2d(x, weight.transpose(0, 1), stride=2)
-            x = self.blur(x)
-        else:
-            x = F.conv2d(x, weight, padding=self.padding)
-        if self.demodulate:
-            w2 = weight.square().sum(dim=(2, 3))  # (C_out, C_in)
-            demod = torch.rsqrt(s.square() @ w2.t() + 1e-8)  # (B, C_out)
-            x = x * demod[:, :, None, None]
-        return x
+        y, demod = self.modulated(x, style)
+        return y if demod is None else y * demod[:, :, None, None]
 
 
 class StyledConv(nn.Module):
@@ -267,4 +277,10 @@ class StyledConv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(1, out_channels, 1, 1))
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        return leaky_relu_gain(self.conv(x, style) + self.bias)
+        """``leaky_relu_gain(demod * y + bias)`` in two passes over the activations: the gain
+        is folded into demod and bias (LeakyReLU is positively homogeneous) and the
+        activation runs in place (its backward needs only its output)."""
+        y, demod = self.conv.modulated(x, style)
+        gain = math.sqrt(2.0)
+        y = torch.addcmul(self.bias * gain, y, (demod * gain)[:, :, None, None])
+        return F.leaky_relu_(y, 0.2)

@@ -16,6 +16,9 @@ from torch import nn
 
 from ttsf.tfg.stylegan2_ops import ConvLayer, EqualConv2d, ResBlock, channels_at
 
+#: activations run channels-last: oneDNN's CPU convolutions are markedly faster in it.
+CHANNELS_LAST = torch.channels_last
+
 
 def check_image_size(image_size: int) -> int:
     """Return log2(image_size), or raise if it is not a power of two >= 8."""
@@ -68,7 +71,7 @@ class VisualEncoder(nn.Module):
                 f"VisualEncoder expects (B, 3, {self.image_size}, {self.image_size}) images, "
                 f"got {tuple(image.shape)}"
             )
-        h = self.from_rgb(image)
+        h = self.from_rgb(image.contiguous(memory_format=CHANNELS_LAST))
         feats = [h]
         for block in self.blocks:
             h = block(h)
