@@ -129,6 +129,21 @@ def test_modulated_conv_matches_per_sample_weights(upsample):
     torch.testing.assert_close(out, torch.cat(ref), rtol=1e-4, atol=1e-5)
 
 
+def test_inference_weight_cache_follows_weight_updates():
+    torch.manual_seed(0)
+    conv = ModulatedConv2d(4, 4, 3, style_dim=3, upsample=True).eval()
+    x, style = torch.randn(1, 4, 5, 5), torch.randn(1, 3)
+    with torch.no_grad():
+        first = conv(x, style)
+        torch.testing.assert_close(conv(x, style), first)  # served from the cache
+        conv.weight[0].neg_()  # an in-place update (optimiser step, load_state_dict)
+        flipped = conv(x, style)
+    torch.testing.assert_close(flipped[:, 0], -first[:, 0])  # output channel 0 flips sign
+    torch.testing.assert_close(flipped[:, 1:], first[:, 1:])
+    conv.train()
+    torch.testing.assert_close(conv(x, style), flipped)  # fresh computation agrees
+
+
 def test_styled_conv_epilogue_matches_plain_ops():
     """The fused demod + bias + gain + in-place LeakyReLU equals the textbook sequence."""
     torch.manual_seed(0)
