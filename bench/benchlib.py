@@ -1,0 +1,255 @@
+"""What every benchmark here shares: the allocator, the machine, interleaved timing, FLOPs, and a
+paper-size TTSF model with random weights.
+
+Timing rules (docs/benchmarks.md): both sides of a comparison run in one process, interleaved
+A/B/A/B after a warm-up, at least 5 repetitions; the table gives the median and the minimum.
+The allocator is jemalloc keeping its pages (the configuration ``tools/activate.sh`` gives users):
+a script started without it re-executes itself with it, unless ``TTSF_NO_JEMALLOC=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+JEMALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
+_JEMALLOC_LIBS = (
+    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
+    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
+)
+#: natural speaking rate forced on the random models: 70 ms (7 mel frames) per phoneme token
+FRAMES_PER_TOKEN = 7
+
+
+def jemalloc_lib() -> str | None:
+    return next((lib for lib in _JEMALLOC_LIBS if os.path.isfile(lib)), None)
+
+
+def jemalloc_env(env: dict | None = None) -> dict:
+    """``env`` (default: this process's) with jemalloc preloaded, as tools/activate.sh does."""
+    env = dict(os.environ if env is None else env)
+    lib = jemalloc_lib()
+    if lib and not env.get("TTSF_NO_JEMALLOC"):
+        if lib not in env.get("LD_PRELOAD", "").split(":"):
+            env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD")) if p)
+        env.setdefault("MALLOC_CONF", JEMALLOC_CONF)
+    env["PYTHONPATH"] = ":".join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def ensure_jemalloc(python: str | None = None) -> None:
+    """Re-execute this script under jemalloc (and under the interpreter ``python`` if given)
+    unless it already runs that way. Call first thing in ``main``: benchmarks are measured in the
+    configuration users get from tools/activate.sh."""
+    if os.environ.get("TTSF_BENCH_REEXEC"):
+        return
+    env = jemalloc_env()
+    target = python or sys.executable
+    same = all(os.environ.get(k) == env.get(k) for k in ("LD_PRELOAD", "MALLOC_CONF", "PYTHONPATH"))
+    if same and os.path.abspath(target) == os.path.abspath(sys.executable):
+        return
+    env["TTSF_BENCH_REEXEC"] = "1"
+    os.execve(target, [target, *sys.argv], env)
+
+
+def allocator() -> str:
+    preload = os.environ.get("LD_PRELOAD", "")
+    if "jemalloc" in preload:
+        lib = Path(preload.split(":")[0]).name
+        return f"jemalloc ({lib}, MALLOC_CONF={os.environ.get('MALLOC_CONF', '')})"
+    return "glibc malloc"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def machine_header(threads: int) -> str:
+    import torch
+
+    return (
+        f"machine: {os.cpu_count()} CPUs ({cpu_model()}), torch {torch.__version__}, "
+        f"{threads} threads, allocator {allocator()}\nload average at start: {loadavg()}"
+    )
+
+
+def interleaved(fns: dict[str, Callable[[], object]], reps: int = 5, warmup: int = 1) -> dict:
+    """Time each function ``reps`` times, A/B/A/B, after ``warmup`` untimed rounds.
+
+    Returns {name: list of seconds}; the order within a round rotates so neither side always
+    runs right after the other's allocations.
+    """
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(reps):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def fmt_times(xs: list[float], scale: float = 1.0, digits: int = 3) -> str:
+    """'median (min)' of ``xs`` divided by ``scale``."""
+    return f"{med(xs) / scale:.{digits}f} ({min(xs) / scale:.{digits}f})"
+
+
+def matmul_peak(reps: int = 7, n: int = 2048) -> float:
+    """This CPU's fp32 matmul throughput in GFLOP/s (best of ``reps``) at the current threads."""
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    out = torch.empty(n, n)
+    torch.mm(a, b, out=out)
+    best = min(_timed(lambda: torch.mm(a, b, out=out)) for _ in range(reps))
+    return 2 * n**3 / best / 1e9
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def count_flops(fn: Callable[[], object]) -> int:
+    """FLOPs of one call (a multiply-add is 2), counted by torch's FlopCounterMode: matmuls,
+    convolutions and attention; elementwise work is not counted."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
+def n_params(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def set_token_duration(duration_predictor_proj, frames: float = FRAMES_PER_TOKEN) -> None:
+    """Make a random duration predictor give every token ``frames`` mel frames: its last 1x1
+    conv outputs the constant ``log(frames - 0.5)``, which both Matcha-TTS implementations
+    round up to ``frames``. Output length is then set by the text, identically on both sides."""
+    import torch
+
+    with torch.no_grad():
+        duration_predictor_proj.weight.zero_()
+        duration_predictor_proj.bias.fill_(float(np.log(frames - 0.5)))
+
+
+# -- text of a given spoken length -------------------------------------------------------------
+_WORDS = (
+    "the quick brown fox jumps over a lazy dog while seven bright stars shine above quiet "
+    "green hills and people walk home slowly after a long day of honest work in the city"
+).split()
+
+
+def text_of_seconds(seconds: float, frontend, frames_per_token: int = FRAMES_PER_TOKEN) -> str:
+    """English sentences whose phoneme tokens last ``seconds`` at ``frames_per_token`` 10 ms
+    frames each (within one word). Sentences have ~12 words, as the synthesiser splits them."""
+    want = int(round(seconds * 100 / frames_per_token))
+    words: list[str] = []
+    k = 0
+    text = ""
+    while True:
+        words.append(_WORDS[k % len(_WORDS)])
+        k += 1
+        if len(words) % 12 == 0:
+            words[-1] += "."
+        text = " ".join(words)
+        text = text if text.endswith(".") else text + "."
+        if sum(len(frontend.text2ids(s)) for s in _sentences(text)) >= want:
+            return text[0].upper() + text[1:]
+
+
+def _sentences(text: str) -> list[str]:
+    from ttsf.synthesis import split_sentences
+
+    return split_sentences(text)
+
+
+# -- the paper-size model -----------------------------------------------------------------------
+def paper_config(vocoder: str = "hifigan") -> dict:
+    """egs/lrs3/conf/train_ttsf.yaml without the training-only networks."""
+    from ttsf.config import load_config
+
+    cfg = load_config(ROOT / "egs" / "lrs3" / "conf" / "train_ttsf.yaml")
+    cfg["losses"], cfg["discriminator"] = {}, None
+    cfg["loss_weights"] = {}
+    cfg["vocoder"], cfg["vocoder_conf"] = vocoder, {}
+    return cfg
+
+
+def make_paper_exp(exp_dir: Path, vocoder: str = "hifigan", seed: int = 0) -> Path:
+    """An exp dir (config.yaml + model.pth + random vocoder checkpoint) of the paper-size joint
+    model with random weights, durations fixed at FRAMES_PER_TOKEN; reused if present."""
+    import torch
+
+    from ttsf.audio.mel import MelStats
+    from ttsf.config import save_config
+    from ttsf.registry import get_registry
+    from ttsf.tasks.ttsf import TTSFTask
+    from ttsf.text.espeak_phn import PHONEME_SYMBOLS
+    from ttsf.text.token_list import write_token_list
+
+    exp_dir = Path(exp_dir)
+    if (exp_dir / "model.pth").is_file():
+        return exp_dir
+    dump = exp_dir / "dump"
+    write_token_list(dump / "token_list" / "espeak_phn" / "tokens.txt", PHONEME_SYMBOLS)
+    rng = np.random.default_rng(seed)
+    MelStats.from_frames([rng.normal(-5, 2, (400, 80)).astype(np.float32)]).save(
+        dump / "feats_stats.npz"
+    )
+    task = TTSFTask()
+    cfg = task.resolve_config(paper_config(vocoder), str(dump / "train"))
+    torch.manual_seed(seed)
+    model = task.build_model(cfg, None)
+    set_token_duration(model.tts.encoder.proj_w.proj)
+    voc = get_registry("vocoder").build(vocoder, {})
+    torch.save(voc.generator.state_dict(), exp_dir / "vocoder.pth")
+    cfg["vocoder_conf"] = {"checkpoint": str((exp_dir / "vocoder.pth").resolve())}
+    save_config(cfg, exp_dir / "config.yaml")
+    torch.save(model.state_dict(), exp_dir / "model.pth")
+    return exp_dir
+
+
+def portrait_png(path: Path, size: int = 256) -> Path:
+    """An aligned face-sized test portrait (skimage's astronaut, cropped to her face)."""
+    import cv2
+    import skimage.data
+
+    if not path.is_file():
+        img = skimage.data.astronaut()[20:230, 130:340]  # the face, roughly centred
+        img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(path), img[:, :, ::-1])
+    return path
