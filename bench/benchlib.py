@@ -123,15 +123,28 @@ def fmt_times(xs: list[float], scale: float = 1.0, digits: int = 3) -> str:
     return f"{med(xs) / scale:.{digits}f} ({min(xs) / scale:.{digits}f})"
 
 
-def matmul_peak(reps: int = 7, n: int = 2048) -> float:
-    """This CPU's fp32 matmul throughput in GFLOP/s (best of ``reps``) at the current threads."""
+MATMUL_N = 2048
+
+
+def matmul_fn(n: int = MATMUL_N) -> Callable[[], object]:
+    """One fp32 (n x n) @ (n x n) product, 2 n^3 FLOPs: the CPU's reference speed. Timed
+    among the interleaved runs, it measures the peak under the same load as the models."""
     import torch
 
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    out = torch.empty(n, n)
-    torch.mm(a, b, out=out)
-    best = min(_timed(lambda: torch.mm(a, b, out=out)) for _ in range(reps))
-    return 2 * n**3 / best / 1e9
+    a, b, out = torch.randn(n, n), torch.randn(n, n), torch.empty(n, n)
+    return lambda: torch.mm(a, b, out=out)
+
+
+def gflops_of_matmul(seconds: list[float], n: int = MATMUL_N) -> float:
+    """Peak GFLOP/s from the best of the timed matmuls."""
+    return 2 * n**3 / min(seconds) / 1e9
+
+
+def matmul_peak(reps: int = 7, n: int = MATMUL_N) -> float:
+    """This CPU's fp32 matmul throughput in GFLOP/s (best of ``reps``) at the current threads."""
+    fn = matmul_fn(n)
+    fn()
+    return gflops_of_matmul([_timed(fn) for _ in range(reps)], n)
 
 
 def _timed(fn: Callable[[], object]) -> float:
