@@ -6,16 +6,6 @@ from ttsf.tfg.abs_audio_mapper import audio_mapper_registry
 from ttsf.tfg.audio_mapper import MRFAudioMapper, interpolate_lengths, video_frame_count
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny tensors: a second thread only adds synchronisation, and on a loaded 2-core
-    # machine oversubscription made these tests 3-10x slower.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def tiny(**kw) -> MRFAudioMapper:
     conf = dict(emb_dim=3, n_mels=5, style_dim=4, hidden=6)
     conf.update(kw)

@@ -5,16 +5,6 @@ from ttsf.losses.norm_mse import NormaliserMSELoss
 from ttsf.tfg.motion_normaliser import MotionNormaliser
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny tensors: a second thread only adds synchronisation, and on a loaded 2-core
-    # machine oversubscription made these tests 3-10x slower.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_shapes_at_paper_size():
     ae = MotionNormaliser(style_dim=512, latent_dim=16)
     z, recon = ae(torch.randn(2, 7, 512))

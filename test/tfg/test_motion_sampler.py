@@ -9,17 +9,6 @@ from ttsf.tfg.motion_sampler import (
     timestep_embedding,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # These models are tiny: a second thread only adds synchronisation (and on a loaded
-    # 2-core machine, oversubscription made the toy training 20x slower).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 TINY = dict(attention_dim=8, heads=2, linear_units=16, n_layers=1, kernel=3, dropout=0.0)
 
 

@@ -163,15 +163,6 @@ def test_wrong_condition_is_a_clear_error():
 
 
 def test_cfm_loss_falls_on_one_batch():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny ops: one thread is fastest and immune to a loaded machine
-    try:
-        _overfit_one_batch()
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _overfit_one_batch():
     torch.manual_seed(0)
     model = _model(n_feats=8).train()
     text, tl, feats, fl = _batch(n_feats=8)
