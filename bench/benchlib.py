@@ -186,27 +186,21 @@ _WORDS = (
 
 
 def text_of_seconds(seconds: float, frontend, frames_per_token: int = FRAMES_PER_TOKEN) -> str:
-    """English sentences whose phoneme tokens last ``seconds`` at ``frames_per_token`` 10 ms
-    frames each (within one word). Sentences have ~12 words, as the synthesiser splits them."""
+    """English sentences of 12 words whose phoneme tokens last ``seconds`` (to within a word)
+    at ``frames_per_token`` 10 ms frames each."""
     want = int(round(seconds * 100 / frames_per_token))
-    words: list[str] = []
-    k = 0
-    text = ""
+    done, n_done, words, k = [], 0, [], 0
     while True:
         words.append(_WORDS[k % len(_WORDS)])
         k += 1
-        if len(words) % 12 == 0:
-            words[-1] += "."
-        text = " ".join(words)
-        text = text if text.endswith(".") else text + "."
-        if sum(len(frontend.text2ids(s)) for s in _sentences(text)) >= want:
-            return text[0].upper() + text[1:]
-
-
-def _sentences(text: str) -> list[str]:
-    from ttsf.synthesis import split_sentences
-
-    return split_sentences(text)
+        sentence = " ".join(words).capitalize() + "."
+        n = len(frontend.text2ids(sentence))
+        if n_done + n >= want:
+            return " ".join([*done, sentence])
+        if len(words) == 12:
+            done.append(sentence)
+            n_done += n
+            words = []
 
 
 # -- the paper-size model -----------------------------------------------------------------------
