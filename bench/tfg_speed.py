@@ -1,13 +1,15 @@
 """Speed of the talking-face generator on CPU: seconds per 256x256 frame and GFLOPs per frame.
 
     python bench/tfg_speed.py [--image_size 256] [--batches 1 8 25] [--repeats 3] [--threads N]
+                              [--default_malloc]
 
 Prints the parameter count of each module (visual encoder E, generator G, motion extractor M,
 discriminator D), the FLOPs of encoding one portrait and of decoding one frame (counted with
 torch.utils.flop_counter.FlopCounterMode; a multiply-add is 2 FLOPs), the wall time of E at
 batch 1 and of G per frame at each batch size (source features computed once and shared, as in
 inference), and this machine's fp32 matmul throughput, from which the FLOP lower bound on the
-time per frame follows. Times are the best of ``--repeats`` runs.
+time per frame follows. Times are the best of ``--repeats`` runs. Unless ``--default_malloc``,
+glibc is told to keep freed memory (:mod:`ttsf.tfg.cpu_allocator`), as ttsf-animate does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from ttsf.tfg.cpu_allocator import keep_freed_memory
 from ttsf.tfg.discriminator import StyleGAN2Discriminator
 from ttsf.tfg.generator import LiaFlowGenerator
 from ttsf.tfg.motion_extractor import LiaOrthogonalMotionExtractor
@@ -55,7 +58,9 @@ def main() -> None:
     p.add_argument("--batches", type=int, nargs="+", default=[1, 8, 25])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--default_malloc", action="store_true", help="leave glibc malloc as is")
     args = p.parse_args()
+    kept = False if args.default_malloc else keep_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -63,7 +68,8 @@ def main() -> None:
     m = LiaOrthogonalMotionExtractor(args.style_dim).eval()
     d = StyleGAN2Discriminator(args.image_size)
     n_e, n_g = n_params(g.encoder), n_params(g) - n_params(g.encoder)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, size {args.image_size}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, size {args.image_size}, "
+          f"malloc keeps freed memory: {kept}")  # fmt: skip
     print("parameters (M):")
     for name, n in [("visual encoder E", n_e), ("generator G (synthesis)", n_g),
                     ("motion extractor M", n_params(m)), ("E + G + M", n_e + n_g + n_params(m)),
