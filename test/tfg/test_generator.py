@@ -239,13 +239,8 @@ def _reconstruction_l1(size: int, steps: int) -> tuple[float, float]:
     return losses[0], min(losses[-10:])
 
 
-def test_learns_to_reconstruct_astronaut_quick():
-    first, last = _reconstruction_l1(64, 120)
-    # the photo's mean absolute deviation from its mean colour is ~0.45 in [-1, 1] units
-    assert first > 0.5 and last < 0.12, (first, last)
-
-
-@pytest.mark.slow
 def test_learns_to_reconstruct_astronaut():
+    """400 steps (~12 s on one core) take the L1 from ~0.7 to ~0.043."""
     first, last = _reconstruction_l1(64, 400)
-    assert last < 0.06, (first, last)
+    # the photo's mean absolute deviation from its mean colour is ~0.45 in [-1, 1] units
+    assert first > 0.5 and last < 0.06, (first, last)
