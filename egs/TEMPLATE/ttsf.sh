@@ -97,7 +97,7 @@ stage_features() {
 }
 
 stage_train() {  # <task> <config> <exp> <overrides>
-    ${train_cmd} --gpu "${ngpu}" "$3/train.log" ${python} -m ttsf.bin.train --task "$1" \
+    ${train_cmd} --gpu "${ngpu}" "$3/run.log" ${python} -m ttsf.bin.train --task "$1" \
         --config "$2" --train_data "${dumpdir}/${train_set}" --valid_data "${dumpdir}/${valid_set}" \
         --output_dir "$3" --ngpu "${ngpu}" --num_procs "$([ "${ngpu}" -gt 0 ] && echo "${ngpu}" || echo "${num_procs}")" $4
 }

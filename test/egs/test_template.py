@@ -86,7 +86,7 @@ def test_failing_stage_stops_with_name_and_log(recipe):
     assert out.returncode == 1
     assert "stage 4 (joint training) FAILED" in out.stdout
     assert "exp/logs/stage4_joint_training.log" in out.stdout
-    assert "boom: --task ttsf" in (rec / "exp" / "ttsf" / "train.log").read_text()
+    assert "boom: --task ttsf" in (rec / "exp" / "ttsf" / "run.log").read_text()
     assert not (rec / "exp" / "ttsf" / ".done").exists()
     assert not any("ttsf.bin.decode" in c for c in calls)
 
