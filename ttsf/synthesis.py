@@ -242,6 +242,39 @@ class Synthesizer:
             save_wav(tmp, wav, sr)
         return {"sentences": len(ids), "frames": writer.n_frames, "seconds": len(wav) / sr}
 
+    def animate_audio_to_file(
+        self,
+        audio: str | os.PathLike,
+        image: str | os.PathLike | np.ndarray,
+        out_mp4: str | os.PathLike,
+        controls: SynthesisControls | None = None,
+        aligned: bool = False,
+    ) -> dict:
+        """The audio-driven mode: a recording drives the portrait (its speech is the track)."""
+        from ttsf.audio.io import AudioError, load_wav
+        from ttsf.audio.mel import compute_logmel
+
+        controls = controls or SynthesisControls()
+        sr = self.vocoder.sample_rate
+        try:
+            wav = load_wav(audio, sr)
+        except (AudioError, OSError, ValueError) as exc:
+            raise SynthesisError(f"audio {audio} cannot be read: {exc}") from exc
+        portrait = self.portrait(image, aligned=aligned)
+        mel = torch.from_numpy(compute_logmel(wav, sr).T)[None].to(self.device)
+        mel = self.model.tts.normalize(mel)
+        try:
+            frames = self.model.animate_from_audio(mel, portrait, controls)
+        except ValueError as exc:
+            raise SynthesisError(str(exc)) from exc
+        size = self.image_size
+        hop = self.vocoder.hop_length * self.model.mel_per_frame
+        with VideoWriter(out_mp4, size, size, sr=sr) as writer:
+            for chunk in frames:
+                writer.write_frames(_to_uint8(chunk))
+            writer.write_audio(wav[: writer.n_frames * hop])
+        return {"sentences": 1, "frames": writer.n_frames, "seconds": writer.n_frames * hop / sr}
+
     @torch.inference_mode()
     def vocode(self, speech: dict) -> np.ndarray:
         """The TTS output -> (N,) float32 waveform of the first item."""

@@ -21,7 +21,13 @@ def exp(tmp_path_factory):
     dump = make_dump(root / "dump", n_utt=2)
     test = make_dump(root / "dump", n_utt=2, set_name="test", seed=3)
     task = get_registry("task").build("ttsf")
-    cfg = task.resolve_config({**TINY_JOINT, "vocoder": "griffin_lim"}, str(dump))
+    cfg = {
+        **TINY_JOINT,
+        "vocoder": "griffin_lim",
+        "audio_encoder": "mel_conv",  # for the audio-driven mode
+        "audio_encoder_conf": {"hidden": 8, "n_layers": 1},
+    }
+    cfg = task.resolve_config(cfg, str(dump))
     torch.manual_seed(0)
     model = task.build_model(cfg, str(dump))
     exp_dir = root / "exp"
@@ -117,3 +123,19 @@ def test_bad_inputs_give_clear_errors_and_no_files(exp, astronaut, tmp_path, cap
     assert rc == 2
     assert message in capsys.readouterr().err
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_audio_driven_mode(exp, astronaut, tmp_path):
+    import soundfile as sf
+
+    exp_dir, test = exp
+    wav = tmp_path / "speech.wav"
+    sf.write(wav, 0.1 * np.sin(np.arange(16000) / 7.0), 16000)  # 1 s
+    out = tmp_path / "talk.mp4"
+    rc = synthesize.main(["--model", str(exp_dir / "model.pth"), "--audio", str(wav),
+                          "--image", str(astronaut / "one.png"), "--out", str(out),
+                          "--motion_steps", "2", "--quiet"])  # fmt: skip
+    assert rc == 0
+    streams = ffprobe(out)
+    assert float(streams["video"]["duration"]) == pytest.approx(1.0, abs=0.04)
+    assert abs(float(streams["video"]["duration"]) - float(streams["audio"]["duration"])) <= 0.04

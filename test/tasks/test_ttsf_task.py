@@ -57,6 +57,19 @@ def test_model_step_logs_every_weighted_term(dump):
         model(**batch, optim_idx=1)
 
 
+def test_audio_encoder_is_distilled_from_the_tts(dump):
+    task = get_registry("task").build("ttsf")
+    cfg = {**TINY_JOINT, "audio_encoder": "mel_conv", "audio_encoder_conf": {"hidden": 8},
+           "loss_weights": {**TINY_JOINT["loss_weights"], "lambda_audio_enc": 1.0}}  # fmt: skip
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
+    out = model(**batch, optim_idx=0)
+    assert torch.isfinite(out["stats"]["audio_enc"])
+    out["loss"].backward()
+    assert all(p.grad is not None for p in model.audio_encoder.parameters())
+
+
 def test_sizes_set_twice_must_agree(dump):
     task = get_registry("task").build("ttsf")
     cfg = {**TINY_JOINT, "audio_mapper_conf": {**TINY_JOINT["audio_mapper_conf"], "style_dim": 8}}

@@ -5,6 +5,7 @@
         [--motion_scale 1.0] [--seed 0] [--device cpu]
     ttsf-synthesize --model ... --text_file speech.txt --image face.jpg --out speech.mp4
     ttsf-synthesize --model ... --list jobs.tsv --out out_dir/   # lines: id<TAB>image<TAB>text
+    ttsf-synthesize --model ... --audio speech.wav --image face.jpg --out talk.mp4   # audio-driven
 
 The photo may be any size: the face is detected and cropped (exactly one face must be visible).
 Long text is synthesised sentence by sentence and streamed to the file, so memory stays flat.
@@ -32,6 +33,7 @@ def get_parser() -> argparse.ArgumentParser:
     src.add_argument("--text", help="the text to speak")
     src.add_argument("--text_file", help="a UTF-8 file with the text to speak")
     src.add_argument("--list", help="batch mode: lines 'id<TAB>image<TAB>text'")
+    src.add_argument("--audio", help="audio-driven mode: a recording drives the face instead")
     p.add_argument("--image", help="the portrait (any photo with one face)")
     p.add_argument("--out", required=True, help="output .mp4 (batch mode: a directory)")
     p.add_argument("--aligned", action="store_true", help="the image is already a face crop")
@@ -116,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         controls = controls_from_args(args)
         jobs = _jobs(args)
         synth = Synthesizer.load(args.model, args.device, args.override)
+        if args.audio is not None:
+            report = synth.animate_audio_to_file(
+                args.audio, jobs[0][1], jobs[0][2], controls, aligned=args.aligned
+            )
+            print(f"{jobs[0][2]}: {report['frames']} frames driven by {args.audio}")
+            return 0
         for text, image, out in jobs:
             report = synth.synthesize_to_file(
                 text, image, out, controls, aligned=args.aligned,

@@ -28,6 +28,7 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from ttsf.tfg.abs_audio_encoder import AbsAudioEncoder
 from ttsf.tfg.abs_audio_mapper import AbsAudioMapper
 from ttsf.tfg.abs_discriminator import AbsDiscriminator
 from ttsf.tfg.abs_face_generator import AbsFaceGenerator
@@ -66,6 +67,8 @@ class TTSF(nn.Module):
     loss_weights: {"lambda_<term>": weight}; a term with weight 0 or no module is skipped.
     mel_per_frame: mel frames per video frame (100 / 25 = 4).
     motion_layers, audio_layers: generator layers of Eq. 1 (1-7 and 6-7).
+    audio_encoder: optional, for the audio-driven mode (cascade comparisons): distilled from
+        the TTS's aligned features with weight ``lambda_audio_enc``.
     """
 
     def __init__(
@@ -81,8 +84,10 @@ class TTSF(nn.Module):
         mel_per_frame: int = 4,
         motion_layers: tuple[int, ...] = DEFAULT_MOTION_LAYERS,
         audio_layers: tuple[int, ...] = DEFAULT_AUDIO_LAYERS,
+        audio_encoder: AbsAudioEncoder | None = None,
     ) -> None:
         super().__init__()
+        self.audio_encoder = audio_encoder
         self.tts = tts
         self.face_generator = face_generator
         self.motion_extractor = motion_extractor
@@ -191,6 +196,11 @@ class TTSF(nn.Module):
             stats[f"tts_{k}"] = torch.as_tensor(v).detach()
         total = total + self._w("tts") * tts_out["loss"]
 
+        if self.audio_encoder is not None and self._w("audio_enc") > 0:
+            value = self._audio_encoder_loss(tts_out, feats, feats_lengths)
+            stats["audio_enc"] = value.detach()
+            total = total + self._w("audio_enc") * value
+
         f_a = self.lip_features(tts_out, feats_lengths)  # (B, T_v, D)
         f_a_w = _gather_windows(f_a, window_start, window.shape[1])
 
@@ -230,6 +240,20 @@ class TTSF(nn.Module):
         stats["loss"] = total.detach()
         return {"loss": total, "stats": stats, "weight": text.shape[0], "frames": x_hat}
 
+    def _audio_encoder_loss(
+        self, tts_out: dict, feats: torch.Tensor, feats_lengths: torch.Tensor
+    ) -> torch.Tensor:
+        """L1 between the audio encoder's features of the real mel and the TTS's aligned ones
+        (detached: the TTS teaches, it does not learn from this)."""
+        pred = self.audio_encoder(feats, feats_lengths)
+        mask = torch.arange(feats.shape[-1], device=feats.device)[None] < feats_lengths[:, None]
+        mask = mask[:, None].to(feats.dtype)
+        loss = feats.new_zeros(())
+        for key in ("text_emb_up", "mu"):
+            err = (pred[key] - tts_out[key].detach()).abs() * mask
+            loss = loss + err.sum() / (mask.sum() * pred[key].shape[1]).clamp(min=1)
+        return loss
+
     def _discriminator_step(self) -> dict:
         if self._fake_cache is None:
             raise RuntimeError("the discriminator step needs a generator step on its batch first")
@@ -260,17 +284,35 @@ class TTSF(nn.Module):
             frames: an iterator of (n, 3, H, W) chunks in [-1, 1], T_mel / mel_per_frame frames
                 in all; rendering happens as it is consumed (bounded memory).
         """
-        gen = None
-        if controls.seed is not None:
-            gen = torch.Generator(device=portrait.device).manual_seed(controls.seed)
+        gen = _noise(controls.seed, portrait.device)
         f_s, f_m_s, f_id, maps = self.identity(portrait)
         lengths = torch.tensor([text.shape[1]], device=text.device)
         speech = self.tts.inference(
             text, lengths, cond=f_id, n_timesteps=controls.n_timesteps,
             temperature=controls.temperature, length_scale=controls.length_scale, generator=gen,
         )  # fmt: skip
-        mel_lengths = speech["mel_lengths"]
-        f_a = self.lip_features(speech, mel_lengths)
+        f_a = self.lip_features(speech, speech["mel_lengths"])
+        return speech, self._animate(f_s, f_m_s, f_id, maps, f_a, controls, gen)
+
+    @torch.inference_mode()
+    def animate_from_audio(
+        self, mel: torch.Tensor, portrait: torch.Tensor, controls: SynthesisControls
+    ) -> Iterator[torch.Tensor]:
+        """The audio-driven mode: a recording's normalised mel (1, n_mels, T_mel) drives the
+        portrait through the audio encoder -> frames as in :meth:`synthesize`."""
+        if self.audio_encoder is None:
+            raise ValueError(
+                "this model has no audio encoder: train with audio_encoder: mel_conv and "
+                "lambda_audio_enc > 0 to drive faces from recordings"
+            )
+        gen = _noise(controls.seed, portrait.device)
+        f_s, f_m_s, f_id, maps = self.identity(portrait)
+        lengths = torch.tensor([mel.shape[-1]], device=mel.device)
+        f_a = self.lip_features(self.audio_encoder(mel, lengths), lengths)
+        return self._animate(f_s, f_m_s, f_id, maps, f_a, controls, gen)
+
+    def _animate(self, f_s, f_m_s, f_id, maps, f_a, controls, gen) -> Iterator[torch.Tensor]:
+        """Sample the motion for ``f_a``'s frames, then render them lazily in chunks."""
         n_frames = torch.tensor([f_a.shape[1]], device=f_a.device)
         f_m = self.motion_sampler.sample(
             f_m_s, f_a, n_frames, n_timesteps=controls.motion_steps,
@@ -284,7 +326,12 @@ class TTSF(nn.Module):
                     end = start + controls.chunk_frames
                     yield self.render(f_s, f_id, f_m[:, start:end], f_a[:, start:end], maps)[0]
 
-        return speech, frames()
+        return frames()
+
+
+def _noise(seed: int | None, device: torch.device) -> torch.Generator | None:
+    """The random generator of one synthesis (None: the global one, not reproducible)."""
+    return None if seed is None else torch.Generator(device=device).manual_seed(seed)
 
 
 def _gather_windows(x: torch.Tensor, start: torch.Tensor, length: int) -> torch.Tensor:

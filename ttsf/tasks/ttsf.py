@@ -20,6 +20,7 @@ Config keys (besides the trainer's)::
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
     image_size: 256   # frames are resized to it (the dump holds 256x256 crops)
     optim_conf: {lr: ...}; d_optim_conf: {lr: ...}
+    audio_encoder: mel_conv   # optional (cascade comparisons), with loss_weights.lambda_audio_enc
     vocoder, vocoder_conf, text_frontend, text_frontend_conf: used at decoding only
 
 Each example adds to the TTS example (text, normalised mel) a portrait frame and a window of
@@ -147,6 +148,7 @@ class TTSFTask(AbsTask):
         "discriminator",
         "vocoder",
         "text_frontend",
+        "audio_encoder",
     )
     other_keys = (
         "token_type", "token_list", "feats_stats", "losses", "loss_weights", "model_conf",
@@ -221,6 +223,9 @@ class TTSFTask(AbsTask):
         discriminator = None
         if cfg.get("discriminator", "stylegan2") not in (None, "null"):
             discriminator = part("discriminator", image_size=image_size)
+        audio_encoder = None  # optional: only for driving faces from recordings
+        if cfg.get("audio_encoder") not in (None, "null"):
+            audio_encoder = part("audio_encoder", emb_dim=tts.text_emb_dim, n_mels=tts.n_feats)
         return TTSF(
             tts=tts,
             face_generator=generator,
@@ -230,6 +235,7 @@ class TTSFTask(AbsTask):
             ),
             motion_sampler=part("motion_sampler", style_dim=style_dim),
             discriminator=discriminator,
+            audio_encoder=audio_encoder,
             losses=self.build_losses(cfg),
             loss_weights=dict(cfg.get("loss_weights") or {}),
             **(cfg.get("model_conf") or {}),
