@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Stage 1 of the mini recipe: generate the offline corpus in LRS3's layout, then prepare
-# data/{train,dev,test}. Usage: local/data.sh --mini DIR [--n_utts 200] [--seed 0] [--nj 2]
+# <data_dir>/{train,dev,test}.
+# Usage: local/data.sh --mini DIR [--data_dir data] [--n_utts 200] [--seed 0] [--nj 2]
 set -euo pipefail
 mini=db/mini
+data_dir=data
 n_utts=200
 seed=0
 nj=2
@@ -13,5 +15,5 @@ if [ ! -d "${mini}/trainval" ]; then
     ${python} -m ttsf.bin.make_mini_corpus --out "${mini}" --seed "${seed}" --n_utts "${n_utts}" --nj "${nj}"
 fi
 ${python} -m ttsf.bin.prepare_data --corpus lrs3 --root "${mini}" --subsets pretrain trainval \
-    --out data/train --dev_out data/dev --n_dev "${n_dev}" --seed "${seed}" --nj "${nj}"
-${python} -m ttsf.bin.prepare_data --corpus lrs3 --root "${mini}" --subsets test --out data/test --nj "${nj}"
+    --out "${data_dir}/train" --dev_out "${data_dir}/dev" --n_dev "${n_dev}" --seed "${seed}" --nj "${nj}"
+${python} -m ttsf.bin.prepare_data --corpus lrs3 --root "${mini}" --subsets test --out "${data_dir}/test" --nj "${nj}"
