@@ -125,3 +125,21 @@ def test_sync_loss(tmp_path):
                          for i, s in wins])  # fmt: skip
     assert value.item() == pytest.approx(float(-torch.log(p.clamp(1e-7, 1)).mean()), rel=1e-4)
     assert float(loss(frames[:, :4], mel)) == 0.0  # no complete window
+
+
+def test_loss_networks_stay_out_of_model_checkpoints(tmp_path):
+    """A model holding the losses saves none of the frozen networks and loads strictly from a
+    checkpoint without them."""
+    torch.manual_seed(0)
+    net = SyncNet(n_mels=16, face_size=32, emb_dim=16, widths=(8, 16))
+    save_syncnet(net, tmp_path / "expert.pth")
+    model = torch.nn.ModuleDict(
+        {"gen": torch.nn.Linear(2, 2), "losses": torch.nn.ModuleDict(
+            {"sync": SyncLoss(str(tmp_path / "expert.pth")), "id": IdentityLoss()})}
+    )  # fmt: skip
+    state = model.state_dict()
+    assert sorted(state) == ["gen.bias", "gen.weight"]
+    expert = model["losses"]["sync"].syncnet.face_encoder[0][0].weight.clone()
+    model.load_state_dict({k: torch.zeros_like(v) for k, v in state.items()})  # strict
+    assert model["gen"].weight.abs().sum() == 0
+    torch.testing.assert_close(model["losses"]["sync"].syncnet.face_encoder[0][0].weight, expert)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from ttsf.losses.abs_loss import AbsLoss, loss_registry
 from ttsf.pretrained.iresnet import HOW_TO_GET, IResNet, load_iresnet
-from ttsf.pretrained.loading import warn_disabled
+from ttsf.pretrained.loading import keep_out_of_checkpoints, warn_disabled
 
 
 @loss_registry.register("identity")
@@ -42,6 +42,7 @@ class IdentityLoss(AbsLoss):
             self.recognizer = load_iresnet(recognizer_path, depth)
         else:
             warn_disabled("identity", "identity_conf.recognizer_path", HOW_TO_GET)
+        keep_out_of_checkpoints(self, "recognizer")  # loaded from its own file
 
     def train(self, mode: bool = True) -> IdentityLoss:
         """The recogniser stays in eval mode (fixed BatchNorm statistics)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from ttsf.losses.abs_loss import AbsLoss, loss_registry
-from ttsf.pretrained.loading import warn_disabled
+from ttsf.pretrained.loading import keep_out_of_checkpoints, warn_disabled
 from ttsf.pretrained.syncnet import HOW_TO_GET, load_syncnet
 from ttsf.tfg.syncnet import sync_bce
 
@@ -34,6 +34,7 @@ class SyncLoss(AbsLoss):
             self.syncnet = load_syncnet(syncnet_path)
         else:
             warn_disabled("sync", "sync_conf.syncnet_path", HOW_TO_GET)
+        keep_out_of_checkpoints(self, "syncnet")  # loaded from its own file
 
     def train(self, mode: bool = True) -> SyncLoss:
         """The expert stays in eval mode."""

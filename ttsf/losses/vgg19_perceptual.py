@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ttsf.losses.abs_loss import AbsLoss, loss_registry
-from ttsf.pretrained.loading import warn_disabled
+from ttsf.pretrained.loading import keep_out_of_checkpoints, warn_disabled
 from ttsf.pretrained.vgg19 import HOW_TO_GET, VGG19_LAYERS, load_vgg19_features
 
 _MEAN = (0.485, 0.456, 0.406)
@@ -55,6 +55,7 @@ class VGG19PerceptualLoss(AbsLoss):
             self.vgg = load_vgg19_features(vgg_path)[: max(self.indices) + 1]
         else:
             warn_disabled("vgg19_perceptual", "vgg19_perceptual_conf.vgg_path", HOW_TO_GET)
+        keep_out_of_checkpoints(self, "vgg")  # loaded from its own file
 
     def train(self, mode: bool = True) -> VGG19PerceptualLoss:
         """The VGG stays in eval mode (it is a fixed measuring network)."""

@@ -104,3 +104,26 @@ def warn_disabled(loss_name: str, option: str, how_to_get: str) -> None:
         option,
         how_to_get,
     )
+
+
+def keep_out_of_checkpoints(owner: nn.Module, name: str) -> None:
+    """Leave the frozen network ``owner.<name>`` out of every state dict that contains
+    ``owner``, and accept state dicts without it.
+
+    A loss network (VGG19, the face recogniser, SyncNet) is loaded from its own file; saving
+    it inside each model checkpoint would add hundreds of MB and tie the checkpoint to the
+    loss configuration it was trained with.
+    """
+
+    def drop(module: nn.Module, state_dict: dict, prefix: str, local_metadata: dict) -> None:
+        for key in [k for k in state_dict if k.startswith(f"{prefix}{name}.")]:
+            del state_dict[key]
+
+    def fill(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
+        net = getattr(module, name, None)
+        if net is not None:
+            for key, value in net.state_dict().items():
+                state_dict.setdefault(f"{prefix}{name}.{key}", value)
+
+    owner.register_state_dict_post_hook(drop)
+    owner.register_load_state_dict_pre_hook(fill)
