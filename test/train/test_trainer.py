@@ -101,6 +101,14 @@ def test_training_learns_and_averages_nbest(tmp_path):
     assert not list(tmp_path.glob(".*.pth*"))  # no temporary files left
 
 
+def test_stopping_before_an_epoch_ends_still_gives_a_model(tmp_path):
+    trainer = make_trainer(tmp_path, max_steps=3)  # 8 batches per epoch
+    trainer.run()
+    assert (tmp_path / "model.pth").resolve().name == "last.pth"
+    state = torch.load(tmp_path / "model.pth", weights_only=True)
+    torch.testing.assert_close(state["lin.weight"], trainer.model.lin.weight)
+
+
 def test_average_rejects_mismatched_checkpoints(tmp_path):
     torch.save({"a": torch.ones(2)}, tmp_path / "1.pth")
     torch.save({"b": torch.ones(2)}, tmp_path / "2.pth")

@@ -113,10 +113,15 @@ def write_averaged_model(exp_dir: Path, keep: list[int], criterion: str) -> Path
     atomic_torch_save(torch.load(paths[0], map_location="cpu", weights_only=True), best)
     ave = exp_dir / f"valid.{criterion}.ave_{len(paths)}best.pth"
     atomic_torch_save(average_state_dicts(paths), ave)
-    link = exp_dir / "model.pth"
-    tmp = exp_dir / ".model.pth.link"
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(ave.name)
-    os.replace(tmp, link)
+    point_model_at(exp_dir, ave.name)
     log.info("averaged epochs %s into %s", keep, ave)
     return ave
+
+
+def point_model_at(exp_dir: Path, name: str) -> None:
+    """Make ``<exp_dir>/model.pth`` a symlink to ``name`` (atomically replaced)."""
+    link = Path(exp_dir) / "model.pth"
+    tmp = Path(exp_dir) / ".model.pth.link"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(name)
+    os.replace(tmp, link)

@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from ttsf.train.checkpoint import (
     load_checkpoint,
+    point_model_at,
     rng_state,
     seed_everything,
     set_rng_state,
@@ -278,6 +279,10 @@ class Trainer:
         if self.info.is_main and self.history:
             keep = update_nbest(self.exp_dir, self.history, self.opts.keep_nbest_models, mode)
             write_averaged_model(self.exp_dir, keep, crit)
+        elif self.info.is_main:  # stopped (max_steps) before any epoch ended: the last weights
+            atomic_torch_save(self.model.state_dict(), self.exp_dir / "last.pth")
+            point_model_at(self.exp_dir, "last.pth")
+            log.info("no epoch finished: model.pth is the last weights (step %d)", self.step)
         if self.writer is not None:
             self.writer.close()
 
