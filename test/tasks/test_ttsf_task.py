@@ -107,3 +107,15 @@ def test_unknown_loss_is_a_config_error(dump):
     cfg = {**TINY_JOINT, "losses": {"rec": {"name": "l2"}}}
     with pytest.raises(ConfigError, match=r"losses.rec: unknown loss 'l2'"):
         get_registry("task").build("ttsf").build_model(cfg, str(dump))
+
+
+def test_joint_training_with_two_gloo_processes(dump, tmp_path):
+    """DDP with the GAN's two optimisers (unused-parameter detection on) through the entry."""
+    (tmp_path / "ttsf.yaml").write_text(yaml.safe_dump({**TINY_JOINT, "batch_size": 4}))
+    rc = train.main(["--task", "ttsf", "--config", str(tmp_path / "ttsf.yaml"),
+                     "--train_data", str(dump), "--output_dir", str(tmp_path / "ddp"),
+                     "--num_procs", "2", "--max_steps", "2", "--log_interval", "1"])  # fmt: skip
+    assert rc == 0
+    log = (tmp_path / "ddp" / "train.log").read_text()
+    assert "step 2 " in log and "d_loss=" in log
+    assert torch.load(tmp_path / "ddp" / "checkpoint.pth", weights_only=False)["step"] == 2
