@@ -34,9 +34,10 @@ def _dump(tmp_path, n_utt=4):
     with kaldiio.WriteHelper(f"ark,scp:{d}/feats.ark,{d}/feats.scp") as w:
         for utt, m in mels.items():
             w(utt, m)
-    (d / "token_int").write_text("".join(f"{u} {' '.join(map(str, v))}\n" for u, v in ids.items()))
-    (d / "utt2num_frames").write_text("".join(f"{u} {len(m)}\n" for u, m in mels.items()))
-    (d / "utt2spk").write_text("".join(f"{u} {u.split('_')[0]}\n" for u in mels))
+    rows = sorted(ids.items())  # Kaldi-style tables are sorted by key
+    (d / "token_int").write_text("".join(f"{u} {' '.join(map(str, v))}\n" for u, v in rows))
+    (d / "utt2num_frames").write_text("".join(f"{u} {len(m)}\n" for u, m in sorted(mels.items())))
+    (d / "utt2spk").write_text("".join(f"{u} {u.split('_')[0]}\n" for u in sorted(mels)))
     write_token_list(root / "token_list" / "char" / "tokens.txt", ["<blank>", *"abcdefghij"])
     MelStats.from_frames(mels.values()).save(root / "feats_stats.npz")
     return d, mels

@@ -21,9 +21,10 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ttsf.audio.mel import MelStats
+from ttsf.data.datadir import read_table
 from ttsf.pretrained.syncnet import save_syncnet
 from ttsf.tasks.abs_task import AbsTask, task_registry
-from ttsf.tasks.tts import _paths, _read_table
+from ttsf.tasks.tts import _paths
 from ttsf.tasks.ttsf import frames_to_tensor
 from ttsf.tfg.syncnet import SyncNet, syncnet_contrastive_loss
 from ttsf.train.sampler import item_rng
@@ -47,8 +48,8 @@ class SyncWindowDataset(Dataset):
 
         d = Path(data_dir)
         self.feats = kaldiio.load_scp(str(d / "feats.scp"))
-        self.frames = _read_table(d / "frames.scp")
-        n_video = _read_table(d / "utt2num_video_frames")
+        self.frames = read_table(d / "frames.scp")
+        n_video = read_table(d / "utt2num_video_frames")
         ref = SyncNet(**net_conf)
         self.n_frames, self.mpf, self.face_size = ref.n_frames, ref.mels_per_frame, ref.face_size
         self.utts = sorted(u for u in self.frames if int(n_video.get(u, 0)) >= self.n_frames)

@@ -27,6 +27,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ttsf.audio.mel import MelStats
+from ttsf.data.datadir import read_table
 from ttsf.tasks.abs_task import AbsTask, task_registry
 from ttsf.text.token_list import read_token_list
 from ttsf.tts.abs_tts import tts_registry
@@ -41,20 +42,6 @@ def _paths(cfg: dict, data_dir: str | None) -> tuple[Path, Path]:
     )
     feats_stats = cfg.get("feats_stats") or root / "feats_stats.npz"
     return Path(token_list), Path(feats_stats)
-
-
-def _read_table(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; is {path.parent} a stage-2 dump dir?")
-    table = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                key, _, value = line.rstrip("\n").partition(" ")
-                if not value.strip():
-                    raise ValueError(f"{path}:{n}: '{line.strip()}' has no value")
-                table[key] = value.strip()
-    return table
 
 
 def _conditioning(cfg: dict) -> str:
@@ -82,8 +69,8 @@ class TTSDataset(Dataset):
 
         d = Path(data_dir)
         self.feats = kaldiio.load_scp(str(d / "feats.scp"))
-        tokens = _read_table(d / "token_int")
-        frames = _read_table(d / "utt2num_frames")
+        tokens = read_table(d / "token_int")
+        frames = read_table(d / "utt2num_frames")
         self.utts = sorted(u for u in tokens if u in self.feats and u in frames)
         if not self.utts:
             raise ValueError(f"{d}: no utterance has both feats.scp and token_int entries")
@@ -92,7 +79,7 @@ class TTSDataset(Dataset):
         self.stats = stats
         self.spk = None
         if spk2id is not None:
-            utt2spk = _read_table(d / "utt2spk")
+            utt2spk = read_table(d / "utt2spk")
             unknown = sorted({utt2spk[u] for u in self.utts} - set(spk2id))
             if unknown:
                 raise ValueError(f"{d}/utt2spk: speakers {unknown[:5]} are not in spk_list")

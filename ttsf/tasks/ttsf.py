@@ -42,10 +42,11 @@ from torch import nn
 
 from ttsf.audio.mel import MelStats
 from ttsf.config import ConfigError, build
+from ttsf.data.datadir import read_table
 from ttsf.models.ttsf import TTSF
 from ttsf.registry import RegistryError, get_registry
 from ttsf.tasks.abs_task import AbsTask, task_registry
-from ttsf.tasks.tts import TTSDataset, TTSTask, _paths, _read_table, collate_tts
+from ttsf.tasks.tts import TTSDataset, TTSTask, _paths, collate_tts
 from ttsf.train.sampler import item_rng
 from ttsf.video.io import read_video
 
@@ -85,8 +86,8 @@ class JointDataset(TTSDataset):
     ) -> None:
         super().__init__(data_dir, stats)
         d = Path(data_dir)
-        frames = _read_table(d / "frames.scp")
-        n_video = _read_table(d / "utt2num_video_frames")
+        frames = read_table(d / "frames.scp")
+        n_video = read_table(d / "utt2num_video_frames")
         missing = [u for u in self.utts if u not in frames or u not in n_video]
         if missing:
             raise ValueError(

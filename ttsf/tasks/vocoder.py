@@ -23,8 +23,8 @@ from torch.utils.data import Dataset
 
 from ttsf.audio.io import load_wav
 from ttsf.config import build
+from ttsf.data.datadir import read_table
 from ttsf.tasks.abs_task import AbsTask, task_registry
-from ttsf.tasks.tts import _read_table
 from ttsf.train.sampler import item_rng
 from ttsf.vocoder.gan_losses import HiFiGANLosses
 
@@ -59,8 +59,8 @@ class SegmentDataset(Dataset):
 
         d = Path(data_dir)
         self.feats = kaldiio.load_scp(str(d / "feats.scp"))
-        self.wavs = _read_table(d / "wav.scp")
-        n_mel = _read_table(d / "utt2num_frames")
+        self.wavs = read_table(d / "wav.scp")
+        n_mel = read_table(d / "utt2num_frames")
         self.utts = sorted(u for u in self.wavs if u in n_mel and int(n_mel[u]) >= segment_frames)
         if not self.utts:
             raise ValueError(f"{d}: no utterance is {segment_frames} mel frames long")
