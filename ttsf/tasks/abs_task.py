@@ -66,6 +66,29 @@ class AbsTask(ABC):
         return None
 
 
+class UtteranceDataset(Dataset):
+    """Base of the tasks' datasets: one example per utterance of ``utts`` (sorted keys), with
+    ``lengths`` for length-sorted batches and per-example randomness that depends only on
+    (seed, epoch, index), so a resumed run draws the same windows."""
+
+    utts: list[str]
+    lengths: list[int]
+    seed: int = 0
+    epoch: int = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.utts)
+
+    def rng(self, index: int):
+        """numpy Generator of example ``index`` in this epoch."""
+        from ttsf.train.sampler import item_rng
+
+        return item_rng(self.seed, self.epoch, index)
+
+
 task_registry = Registry("task", AbsTask)
 
 #: top-level config keys the trainer itself reads.

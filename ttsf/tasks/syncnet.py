@@ -23,11 +23,10 @@ from torch.utils.data import Dataset
 from ttsf.audio.mel import MelStats
 from ttsf.data.datadir import read_table
 from ttsf.pretrained.syncnet import save_syncnet
-from ttsf.tasks.abs_task import AbsTask, task_registry
+from ttsf.tasks.abs_task import AbsTask, UtteranceDataset, task_registry
 from ttsf.tasks.tts import _paths
 from ttsf.tasks.ttsf import frames_to_tensor
 from ttsf.tfg.syncnet import SyncNet, syncnet_contrastive_loss
-from ttsf.train.sampler import item_rng
 from ttsf.video.io import read_video
 
 
@@ -40,7 +39,7 @@ class SyncNetExpert(SyncNet):
         return {"loss": loss, "stats": {"loss": loss.detach(), **stats}, "weight": mel.shape[0]}
 
 
-class SyncWindowDataset(Dataset):
+class SyncWindowDataset(UtteranceDataset):
     """One random aligned window per utterance and epoch, plus an off-sync audio window."""
 
     def __init__(self, data_dir: str, stats: MelStats, net_conf: dict, seed: int) -> None:
@@ -56,20 +55,14 @@ class SyncWindowDataset(Dataset):
         if not self.utts:
             raise ValueError(f"{d}: no utterance has {self.n_frames} video frames for SyncNet")
         self.lengths = [int(n_video[u]) for u in self.utts]
-        self.stats, self.seed, self.epoch = stats, seed, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return len(self.utts)
+        self.stats, self.seed = stats, seed
 
     def __getitem__(self, i: int) -> dict:
         utt = self.utts[i]
         video, _ = read_video(self.frames[utt])
         mel = self.stats.normalize(self.feats[utt])  # (T_mel, n_mels)
         t_v = min(len(video), len(mel) // self.mpf)
-        rng = item_rng(self.seed, self.epoch, i)
+        rng = self.rng(i)
         k = self.n_frames
         start = int(rng.integers(0, t_v - k + 1))
         # off-sync negative: a window at least k frames away (Wav2Lip), if the clip allows it

@@ -28,7 +28,7 @@ from torch.utils.data import Dataset
 
 from ttsf.audio.mel import MelStats
 from ttsf.data.datadir import read_table
-from ttsf.tasks.abs_task import AbsTask, task_registry
+from ttsf.tasks.abs_task import AbsTask, UtteranceDataset, task_registry
 from ttsf.text.token_list import read_token_list
 from ttsf.tts.abs_tts import tts_registry
 
@@ -55,7 +55,7 @@ def _conditioning(cfg: dict) -> str:
     return name
 
 
-class TTSDataset(Dataset):
+class TTSDataset(UtteranceDataset):
     """Utterances of a dump dir with both ``feats.scp`` and ``token_int``.
 
     Attributes:
@@ -84,9 +84,6 @@ class TTSDataset(Dataset):
             if unknown:
                 raise ValueError(f"{d}/utt2spk: speakers {unknown[:5]} are not in spk_list")
             self.spk = {u: spk2id[utt2spk[u]] for u in self.utts}
-
-    def __len__(self) -> int:
-        return len(self.utts)
 
     def __getitem__(self, i: int) -> dict:
         utt = self.utts[i]

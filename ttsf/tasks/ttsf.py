@@ -47,7 +47,6 @@ from ttsf.models.ttsf import TTSF
 from ttsf.registry import RegistryError, get_registry
 from ttsf.tasks.abs_task import AbsTask, task_registry
 from ttsf.tasks.tts import TTSDataset, TTSTask, _paths, collate_tts
-from ttsf.train.sampler import item_rng
 from ttsf.video.io import read_video
 
 log = logging.getLogger(__name__)
@@ -97,17 +96,13 @@ class JointDataset(TTSDataset):
         self.frames = frames
         self.n_video = {u: int(n_video[u]) for u in self.utts}
         self.window, self.n_recon, self.image_size, self.seed = window, n_recon, image_size, seed
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
 
     def __getitem__(self, i: int) -> dict:
         item = super().__getitem__(i)
         utt = self.utts[i]
         video, _ = read_video(self.frames[utt])
         t_v = min(len(video), self.n_video[utt], item["feats"].shape[0] // 4)
-        rng = item_rng(self.seed, self.epoch, i)
+        rng = self.rng(i)
         start = int(rng.integers(0, max(1, t_v - self.window + 1)))
         length = min(self.window, t_v - start)
         recon = int(rng.integers(0, max(1, length - self.n_recon + 1)))

@@ -24,8 +24,7 @@ from torch.utils.data import Dataset
 from ttsf.audio.io import load_wav
 from ttsf.config import build
 from ttsf.data.datadir import read_table
-from ttsf.tasks.abs_task import AbsTask, task_registry
-from ttsf.train.sampler import item_rng
+from ttsf.tasks.abs_task import AbsTask, UtteranceDataset, task_registry
 from ttsf.vocoder.gan_losses import HiFiGANLosses
 
 
@@ -51,7 +50,7 @@ class VocoderGAN(nn.Module):
         return {"loss": loss, "stats": stats, "weight": wav.shape[0]}
 
 
-class SegmentDataset(Dataset):
+class SegmentDataset(UtteranceDataset):
     """A random aligned (waveform, mel) segment per utterance and epoch."""
 
     def __init__(self, data_dir: str, segment_frames: int, hop: int, seed: int) -> None:
@@ -65,20 +64,14 @@ class SegmentDataset(Dataset):
         if not self.utts:
             raise ValueError(f"{d}: no utterance is {segment_frames} mel frames long")
         self.lengths = [int(n_mel[u]) for u in self.utts]
-        self.segment, self.hop, self.seed, self.epoch = segment_frames, hop, seed, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return len(self.utts)
+        self.segment, self.hop, self.seed = segment_frames, hop, seed
 
     def __getitem__(self, i: int) -> dict:
         utt = self.utts[i]
         mel = self.feats[utt]  # (T_mel, n_mels); frame k covers samples [k * hop, (k+1) * hop)
         wav = load_wav(self.wavs[utt])
         n = min(len(mel), len(wav) // self.hop)
-        start = int(item_rng(self.seed, self.epoch, i).integers(0, n - self.segment + 1))
+        start = int(self.rng(i).integers(0, n - self.segment + 1))
         seg = wav[start * self.hop : (start + self.segment) * self.hop]
         return {
             "wav": torch.from_numpy(seg.astype("float32")),
