@@ -98,7 +98,8 @@ def read_video(path: str | os.PathLike) -> tuple[np.ndarray, float]:
         if not container.streams.video:
             raise VideoIOError(f"{path}: has no video stream")
         vs = container.streams.video[0]
-        vs.thread_type = "AUTO"
+        # no frame threading: FFmpeg's frame-threaded decoder was seen to hang on a corrupt
+        # stream when the error surfaced in Python (intermittent test hang)
         fps = _fps(vs)
         try:
             frames = [f.to_ndarray(format="rgb24") for f in container.decode(vs)]
