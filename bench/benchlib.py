@@ -140,6 +140,28 @@ def gflops_of_matmul(seconds: list[float], n: int = MATMUL_N) -> float:
     return 2 * n**3 / min(seconds) / 1e9
 
 
+#: (batch, channels, side) of the reference convolution: a 3x3 conv of 512 -> 512 channels
+CONV_SHAPE = (4, 512, 64)
+
+
+def conv_fn(shape: tuple[int, int, int] = CONV_SHAPE) -> Callable[[], object]:
+    """One channels-last 3x3 convolution (oneDNN), ``2 B C^2 9 S^2`` FLOPs: the second reference
+    speed. On CPUs where MKL's sgemm takes a narrower code path than oneDNN (MKL on AMD uses
+    AVX2, oneDNN AVX-512), the generator's convolutions can run faster than the matmul peak."""
+    import torch
+    import torch.nn.functional as F
+
+    b, c, s = shape
+    x = torch.randn(b, c, s, s).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(c, c, 3, 3).contiguous(memory_format=torch.channels_last)
+    return lambda: F.conv2d(x, w, padding=1)
+
+
+def gflops_of_conv(seconds: list[float], shape: tuple[int, int, int] = CONV_SHAPE) -> float:
+    b, c, s = shape
+    return 2 * b * c * c * 9 * s * s / min(seconds) / 1e9
+
+
 def matmul_peak(reps: int = 7, n: int = MATMUL_N) -> float:
     """This CPU's fp32 matmul throughput in GFLOP/s (best of ``reps``) at the current threads."""
     fn = matmul_fn(n)

@@ -98,13 +98,16 @@ def main() -> None:
         }
         gflop = {name: benchlib.count_flops(fn) / 1e9 for name, fn in stages.items()}
         gflop["mp4 encoding (H.264)"] = float("nan")
-        t = benchlib.interleaved({**stages, "matmul": benchlib.matmul_fn()}, reps=args.reps)
+        refs = {"matmul": benchlib.matmul_fn(), "conv": benchlib.conv_fn()}
+        t = benchlib.interleaved({**stages, **refs}, reps=args.reps)
         peak = benchlib.gflops_of_matmul(t["matmul"])
+        conv_peak = benchlib.gflops_of_conv(t["conv"])
 
         print(benchlib.machine_header(torch.get_num_threads()))
         print(f"{seconds:.2f} s of speech, {f_a.shape[1]} frames at "
               f"{synth.image_size}x{synth.image_size}; matmul peak {peak:.0f} GFLOP/s "
-              f"(best of the interleaved 2048^3 products)\n")  # fmt: skip
+              f"(best of the interleaved 2048^3 products); 3x3 conv (oneDNN) "
+              f"{conv_peak:.0f} GFLOP/s\n")  # fmt: skip
         print(f"{'stage':32s} {'GFLOP/s-out':>11s} {'RTF':>7s} {'GFLOP/s':>8s} {'of peak':>7s}")
         total_f = total_t = 0.0
         for name in stages:

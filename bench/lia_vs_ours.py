@@ -17,7 +17,9 @@ Per frame, for B frames rendered at once from one portrait:
   the driving frame at every frame, then decodes;
 - LIA decoder only: its ``Synthesis`` with the source encoded once, the fairest like-for-like.
 The lower bound on our time per frame is our decoder's FLOPs over this CPU's measured fp32
-matmul throughput (2048x2048, same threads). Times: median (min) of ``--reps`` interleaved runs.
+matmul throughput (2048x2048, same threads), timed among each row's runs; a 3x3 oneDNN
+convolution is timed too, as a second, tighter reference (see benchlib.conv_fn). Times: median
+(min) of ``--reps`` interleaved runs.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def main() -> None:
         def run_lia_dec(wa_b, alpha_b, feats_b):
             return lia.dec(wa_b, alpha_b, feats_b)
 
-        mm = benchlib.matmul_fn()
+        mm, conv, peaks = benchlib.matmul_fn(), benchlib.conv_fn(), []
         peak = benchlib.matmul_peak()
         styles1 = torch.randn(1, ours.n_styles, d)
         f_ours = benchlib.count_flops(partial(run_ours, styles1)) / 1e9
@@ -121,16 +123,21 @@ def main() -> None:
             }  # fmt: skip
             if not args.skip_lia_full:
                 fns["full"] = partial(run_lia_full, src.expand(b, -1, -1, -1), drivers)
-            fns["matmul"] = mm
+            fns["matmul"], fns["conv"] = mm, conv
             t = benchlib.interleaved(fns, reps=args.reps)
             full = t.get("full", [float("nan")])
             m_ours = benchlib.med(t["ours"]) / b
-            bound = f_ours / max(peak, benchlib.gflops_of_matmul(t["matmul"]))
+            peak_b = max(peak, benchlib.gflops_of_matmul(t["matmul"]))
+            conv_b = benchlib.gflops_of_conv(t["conv"])
+            bound = f_ours / peak_b
+            peaks.append(f"batch {b}: matmul {peak_b:.0f}, conv {conv_b:.0f} GFLOP/s -> bounds "
+                         f"{bound:.3f} / {f_ours / conv_b:.3f} s per frame")  # fmt: skip
             print(f"{b:5d} {benchlib.fmt_times(t['ours'], b):>15s} "
                   f"{benchlib.fmt_times(full, b):>15s} {benchlib.fmt_times(t['dec'], b):>15s} "
                   f"{benchlib.med(full) / b / m_ours:8.2f}x "
                   f"{benchlib.med(t['dec']) / b / m_ours:7.2f}x {m_ours / bound:9.2f}x "
                   f"{f_ours / m_ours:7.0f}", flush=True)  # fmt: skip
+    print("references timed among each row's runs (best of the row):\n  " + "\n  ".join(peaks))
     print(f"load average at end: {benchlib.loadavg()}")
 
 
