@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ttsf.video.io import probe, read_audio, read_video
+from ttsf.video.io import VideoIOError, probe, read_audio, read_video
 from ttsf.video.writer import VideoWriter
 
 
@@ -33,16 +33,16 @@ def test_failure_leaves_nothing(tmp_path):
             w.write_frames(_frames(5))
             raise RuntimeError("stop")
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(ValueError, match="no frames were written"):
+    with pytest.raises(VideoIOError, match="no frames were written"):
         with VideoWriter(out, 48, 32):
             pass
     assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_input(tmp_path):
-    with pytest.raises(ValueError, match="must be even"):
+    with pytest.raises(VideoIOError, match="must be even"):
         VideoWriter(tmp_path / "c.mp4", 47, 32)
-    with pytest.raises(ValueError, match=r"frames must be \(n, 32, 48, 3\)"):
+    with pytest.raises(VideoIOError, match=r"frames must be \(n, 32, 48, 3\)"):
         with VideoWriter(tmp_path / "c.mp4", 48, 32) as w:
             w.write_frames(_frames(2)[:, :16])
     assert list(tmp_path.iterdir()) == []

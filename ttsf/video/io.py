@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
-
-from ttsf.utils.fileio import atomic_path
 
 __all__ = ["VideoIOError", "VideoInfo", "probe", "read_audio", "read_video", "write_video"]
 
@@ -167,7 +164,7 @@ def write_video(
     promises byte-identical output for a seed). Measured with PyAV 18's libx264: byte-stable at
     48x64, 64x96 and 256x256, but NOT at 224x224 (differs run to run; decoded frames differ).
     """
-    import av
+    from ttsf.video.writer import VideoWriter
 
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
@@ -177,32 +174,8 @@ def write_video(
     t, h, w, _ = frames.shape
     if t == 0:
         raise VideoIOError(f"{path}: no frames to write")
-    if h % 2 or w % 2:
-        raise VideoIOError(f"{path}: frame size {w}x{h} must be even for H.264 yuv420p")
-    rate = Fraction(fps).limit_denominator(1001)
-
-    with (
-        atomic_path(path, suffix=".mp4") as tmp,
-        av.open(str(tmp), mode="w", format="mp4") as container,
-    ):
-        vs = container.add_stream(
-            "libx264", rate=rate, options={"crf": str(crf), "preset": preset, "threads": "1"}
-        )
-        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
-        vs.codec_context.thread_count = 1
-        aus = None
+    sr_or_none = None if audio is None else sr
+    with VideoWriter(path, w, h, fps, sr_or_none, crf, preset, audio_bitrate) as writer:
+        writer.write_frames(frames)
         if audio is not None:
-            aus = container.add_stream("aac", rate=sr, layout="mono")
-            aus.bit_rate = audio_bitrate
-        for i, img in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-            frame.pts = i
-            container.mux(vs.encode(frame))
-        container.mux(vs.encode(None))
-        if aus is not None:
-            wav = np.clip(np.asarray(audio, dtype=np.float32).reshape(1, -1), -1.0, 1.0)
-            aframe = av.AudioFrame.from_ndarray(wav, format="flt", layout="mono")
-            aframe.sample_rate = sr
-            aframe.pts = 0
-            container.mux(aus.encode(aframe))
-            container.mux(aus.encode(None))
+            writer.write_audio(audio)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ttsf.utils.fileio import atomic_path
+from ttsf.video.io import VideoIOError
 
 __all__ = ["VideoWriter"]
 
@@ -44,7 +45,7 @@ class VideoWriter:
         threads: int = 1,
     ) -> None:
         if width % 2 or height % 2:
-            raise ValueError(f"{path}: frame size {width}x{height} must be even for yuv420p")
+            raise VideoIOError(f"{path}: frame size {width}x{height} must be even for yuv420p")
         self.path = Path(path)
         self.width, self.height, self.fps, self.sr = width, height, fps, sr
         self._opts = {"crf": str(crf), "preset": preset, "threads": str(threads)}
@@ -77,12 +78,12 @@ class VideoWriter:
 
         frames = np.asarray(frames)
         if frames.ndim != 4 or frames.shape[1:] != (self.height, self.width, 3):
-            raise ValueError(
+            raise VideoIOError(
                 f"{self.path}: frames must be (n, {self.height}, {self.width}, 3), "
                 f"got {frames.shape}"
             )
         if frames.dtype != np.uint8:
-            raise ValueError(f"{self.path}: frames must be uint8, got {frames.dtype}")
+            raise VideoIOError(f"{self.path}: frames must be uint8, got {frames.dtype}")
         for img in frames:
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
             frame.pts = self.n_frames
@@ -94,7 +95,7 @@ class VideoWriter:
         import av
 
         if self._audio is None:
-            raise ValueError(f"{self.path}: this writer was opened without audio (sr=None)")
+            raise VideoIOError(f"{self.path}: this writer was opened without audio (sr=None)")
         wav = np.clip(np.asarray(wav, dtype=np.float32).reshape(1, -1), -1.0, 1.0)
         if wav.shape[1] == 0:
             return
@@ -108,7 +109,7 @@ class VideoWriter:
         try:
             if exc_type is None:
                 if self.n_frames == 0:
-                    raise ValueError(f"{self.path}: no frames were written")
+                    raise VideoIOError(f"{self.path}: no frames were written")
                 self._container.mux(self._video.encode(None))
                 if self._audio is not None:
                     self._container.mux(self._audio.encode(None))
