@@ -94,12 +94,29 @@ def machine_header(threads: int) -> str:
     )
 
 
-def interleaved(fns: dict[str, Callable[[], object]], reps: int = 5, warmup: int = 1) -> dict:
+def device_sync(device) -> Callable[[], None]:
+    """A function that waits for ``device``'s queued work (CUDA is asynchronous)."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return lambda: torch.cuda.synchronize(device)
+    return lambda: None
+
+
+def interleaved(
+    fns: dict[str, Callable[[], object]],
+    reps: int = 5,
+    warmup: int = 1,
+    sync: Callable[[], None] | None = None,
+) -> dict:
     """Time each function ``reps`` times, A/B/A/B, after ``warmup`` untimed rounds.
 
     Returns {name: list of seconds}; the order within a round rotates so neither side always
-    runs right after the other's allocations.
+    runs right after the other's allocations. ``sync`` (see :func:`device_sync`) is called
+    after each call, inside the timing.
     """
+    sync = sync or (lambda: None)
     names = list(fns)
     for _ in range(warmup):
         for name in names:
@@ -110,6 +127,7 @@ def interleaved(fns: dict[str, Callable[[], object]], reps: int = 5, warmup: int
         for name in order:
             t0 = time.perf_counter()
             fns[name]()
+            sync()
             times[name].append(time.perf_counter() - t0)
     return times
 
@@ -126,12 +144,12 @@ def fmt_times(xs: list[float], scale: float = 1.0, digits: int = 3) -> str:
 MATMUL_N = 2048
 
 
-def matmul_fn(n: int = MATMUL_N) -> Callable[[], object]:
+def matmul_fn(n: int = MATMUL_N, device="cpu") -> Callable[[], object]:
     """One fp32 (n x n) @ (n x n) product, 2 n^3 FLOPs: the CPU's reference speed. Timed
     among the interleaved runs, it measures the peak under the same load as the models."""
     import torch
 
-    a, b, out = torch.randn(n, n), torch.randn(n, n), torch.empty(n, n)
+    a, b, out = (torch.randn(n, n, device=device) for _ in range(3))
     return lambda: torch.mm(a, b, out=out)
 
 
@@ -144,7 +162,7 @@ def gflops_of_matmul(seconds: list[float], n: int = MATMUL_N) -> float:
 CONV_SHAPE = (4, 512, 64)
 
 
-def conv_fn(shape: tuple[int, int, int] = CONV_SHAPE) -> Callable[[], object]:
+def conv_fn(shape: tuple[int, int, int] = CONV_SHAPE, device="cpu") -> Callable[[], object]:
     """One channels-last 3x3 convolution (oneDNN), ``2 B C^2 9 S^2`` FLOPs: the second reference
     speed. On CPUs where MKL's sgemm takes a narrower code path than oneDNN (MKL on AMD uses
     AVX2, oneDNN AVX-512), the generator's convolutions can run faster than the matmul peak."""
@@ -152,8 +170,8 @@ def conv_fn(shape: tuple[int, int, int] = CONV_SHAPE) -> Callable[[], object]:
     import torch.nn.functional as F
 
     b, c, s = shape
-    x = torch.randn(b, c, s, s).contiguous(memory_format=torch.channels_last)
-    w = torch.randn(c, c, 3, 3).contiguous(memory_format=torch.channels_last)
+    x = torch.randn(b, c, s, s, device=device).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(c, c, 3, 3, device=device).contiguous(memory_format=torch.channels_last)
     return lambda: F.conv2d(x, w, padding=1)
 
 
@@ -162,11 +180,11 @@ def gflops_of_conv(seconds: list[float], shape: tuple[int, int, int] = CONV_SHAP
     return 2 * b * c * c * 9 * s * s / min(seconds) / 1e9
 
 
-def matmul_peak(reps: int = 7, n: int = MATMUL_N) -> float:
-    """This CPU's fp32 matmul throughput in GFLOP/s (best of ``reps``) at the current threads."""
-    fn = matmul_fn(n)
+def matmul_peak(reps: int = 7, n: int = MATMUL_N, device="cpu") -> float:
+    """fp32 matmul throughput in GFLOP/s (best of ``reps``), at the current threads on CPU."""
+    fn, sync = matmul_fn(n, device), device_sync(device)
     fn()
-    return gflops_of_matmul([_timed(fn) for _ in range(reps)], n)
+    return gflops_of_matmul([_timed(lambda: (fn(), sync())) for _ in range(reps)], n)
 
 
 def _timed(fn: Callable[[], object]) -> float:

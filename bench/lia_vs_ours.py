@@ -60,6 +60,7 @@ def main() -> None:
     p.add_argument("--batches", type=int, nargs="+", default=[1, 8, 25])
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--skip_lia_full", action="store_true",
                    help="time only LIA's decoder (its full forward is slowest)")  # fmt: skip
     args = p.parse_args()
@@ -72,14 +73,15 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     s, d = args.image_size, args.style_dim
-    ours = LiaFlowGenerator(s, d).eval().requires_grad_(False)
-    lia = load_lia(args.lia_dir, s, d).requires_grad_(False)
+    dev = torch.device(args.device)
+    ours = LiaFlowGenerator(s, d).eval().requires_grad_(False).to(dev)
+    lia = load_lia(args.lia_dir, s, d).requires_grad_(False).to(dev)
     print(benchlib.machine_header(torch.get_num_threads()))
     print(f"params (M): ours E+G {benchlib.n_params(ours) / 1e6:.1f}, "
           f"official LIA {benchlib.n_params(lia) / 1e6:.1f}")  # fmt: skip
 
     with torch.inference_mode():
-        src = torch.rand(1, 3, s, s) * 2 - 1
+        src = torch.rand(1, 3, s, s, device=dev) * 2 - 1
         _, feats = ours.encode(src)
         wa, _, lia_feats = lia.enc(src, None)
 
@@ -92,13 +94,13 @@ def main() -> None:
         def run_lia_dec(wa_b, alpha_b, feats_b):
             return lia.dec(wa_b, alpha_b, feats_b)
 
-        mm, conv, peaks = benchlib.matmul_fn(), benchlib.conv_fn(), []
-        peak = benchlib.matmul_peak()
-        styles1 = torch.randn(1, ours.n_styles, d)
+        mm, conv, peaks = benchlib.matmul_fn(device=dev), benchlib.conv_fn(device=dev), []
+        peak = benchlib.matmul_peak(device=dev)
+        styles1 = torch.randn(1, ours.n_styles, d, device=dev)
         f_ours = benchlib.count_flops(partial(run_ours, styles1)) / 1e9
         f_enc = benchlib.count_flops(partial(ours.encode, src)) / 1e9
         f_lia = benchlib.count_flops(partial(run_lia_full, src, src)) / 1e9
-        alpha1 = [torch.randn(1, 20)]
+        alpha1 = [torch.randn(1, 20, device=dev)]
         f_lia_dec = benchlib.count_flops(partial(run_lia_dec, wa, alpha1, lia_feats)) / 1e9
         bound = f_ours / peak
         print(f"fp32 matmul peak: {peak:.0f} GFLOP/s")
@@ -114,17 +116,18 @@ def main() -> None:
         )
         for b in args.batches:
             gen = torch.Generator().manual_seed(b)
-            styles = torch.randn(b, ours.n_styles, d, generator=gen)
-            drivers = torch.rand(b, 3, s, s, generator=gen) * 2 - 1
+            styles = torch.randn(b, ours.n_styles, d, generator=gen).to(dev)
+            drivers = (torch.rand(b, 3, s, s, generator=gen) * 2 - 1).to(dev)
+            alpha = [torch.randn(b, 20, generator=gen).to(dev)]
             fns = {
                 "ours": partial(run_ours, styles),
-                "dec": partial(run_lia_dec, wa.expand(b, -1), [torch.randn(b, 20, generator=gen)],
+                "dec": partial(run_lia_dec, wa.expand(b, -1), alpha,
                                [f.expand(b, -1, -1, -1) for f in lia_feats]),
             }  # fmt: skip
             if not args.skip_lia_full:
                 fns["full"] = partial(run_lia_full, src.expand(b, -1, -1, -1), drivers)
             fns["matmul"], fns["conv"] = mm, conv
-            t = benchlib.interleaved(fns, reps=args.reps)
+            t = benchlib.interleaved(fns, reps=args.reps, sync=benchlib.device_sync(dev))
             full = t.get("full", [float("nan")])
             m_ours = benchlib.med(t["ours"]) / b
             peak_b = max(peak, benchlib.gflops_of_matmul(t["matmul"]))

@@ -69,7 +69,7 @@ def make_venv(venv: Path) -> None:
     subprocess.run([*pip, "--no-deps", *EXTRA], check=True)
 
 
-def build_official(vocab: int):
+def build_official(vocab: int, device):
     import torch
     from matcha.models.matcha_tts import MatchaTTS
     from omegaconf import OmegaConf
@@ -79,15 +79,15 @@ def build_official(vocab: int):
         encoder=OmegaConf.create(ENCODER), decoder=OmegaConf.create(DECODER),
         cfm=OmegaConf.create(CFM), data_statistics={"mel_mean": 0.0, "mel_std": 1.0},
         out_size=None,
-    ).eval()  # fmt: skip
+    ).eval().to(device)  # fmt: skip
     benchlib.set_token_duration(model.encoder.proj_w.proj)
     return model, lambda ids, steps: model.synthesise(
-        ids, torch.tensor([ids.shape[1]]), n_timesteps=steps, temperature=0.667,
-        spks=torch.tensor([1]),
+        ids, torch.tensor([ids.shape[1]], device=device), n_timesteps=steps, temperature=0.667,
+        spks=torch.tensor([1], device=device),
     )["mel"]  # fmt: skip
 
 
-def build_ours(vocab: int):
+def build_ours(vocab: int, device):
     import torch
 
     from ttsf.registry import get_registry
@@ -96,11 +96,16 @@ def build_ours(vocab: int):
         get_registry("tts")
         .build("matcha", {"tts_conditioning_conf": {"style_dim": 512}}, vocab_size=vocab)
         .eval()
+        .to(device)
     )
     benchlib.set_token_duration(model.encoder.proj_w.proj)
-    f_id = torch.randn(1, 512)
+    f_id = torch.randn(1, 512, device=device)
     return model, lambda ids, steps: model.inference(
-        ids, torch.tensor([ids.shape[1]]), cond=f_id, n_timesteps=steps, temperature=0.667
+        ids,
+        torch.tensor([ids.shape[1]], device=device),
+        cond=f_id,
+        n_timesteps=steps,
+        temperature=0.667,
     )["mel"]
 
 
@@ -112,6 +117,7 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--venv", type=Path, default=VENV)
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     args = p.parse_args()
     if os.path.abspath(sys.prefix) != os.path.abspath(args.venv):
         if not venv_python(args.venv).is_file():
@@ -124,8 +130,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     vocab = len(PHONEME_SYMBOLS)
-    ours, run_ours = build_ours(vocab)
-    official, run_official = build_official(vocab)
+    ours, run_ours = build_ours(vocab, args.device)
+    official, run_official = build_official(vocab, args.device)
     import matcha
 
     print(benchlib.machine_header(torch.get_num_threads()))
@@ -139,6 +145,7 @@ def main() -> None:
         for seconds in args.seconds:
             n_tok = int(round(seconds * 100 / benchlib.FRAMES_PER_TOKEN))
             ids = torch.randint(2, vocab, (1, n_tok), generator=torch.Generator().manual_seed(1))
+            ids = ids.to(args.device)
             for steps in args.steps:
                 fa, fb = partial(run_ours, ids, steps), partial(run_official, ids, steps)
                 a, b = fa(), fb()
@@ -146,7 +153,8 @@ def main() -> None:
                     raise RuntimeError(f"unequal outputs: ours {a.shape}, official {b.shape}")
                 audio = a.shape[-1] / 100
                 f_a, f_b = benchlib.count_flops(fa) / 1e9, benchlib.count_flops(fb) / 1e9
-                t = benchlib.interleaved({"ours": fa, "official": fb}, reps=args.reps)
+                t = benchlib.interleaved({"ours": fa, "official": fb}, reps=args.reps,
+                                         sync=benchlib.device_sync(args.device))  # fmt: skip
                 print(f"{audio:8.2f} {steps:5d} {f_a:10.2f} {f_b:9.2f} "
                       f"{benchlib.fmt_times(t['ours'], audio):>15s} "
                       f"{benchlib.fmt_times(t['official'], audio):>15s} "

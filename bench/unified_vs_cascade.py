@@ -79,7 +79,7 @@ class Cascade:
         wavs, n_frames = [], 0
         with torch.inference_mode(), VideoWriter(out_mp4, size, size, sr=sr) as writer:
             for k, sentence in enumerate(split_sentences(text)):
-                gen = torch.Generator().manual_seed(controls.seed + k)
+                gen = torch.Generator(device=synth.device).manual_seed(controls.seed + k)
                 ids = synth.text_to_ids(sentence)
                 # 1. TTS (a speaker vector in place of the face identity) and vocoder -> wav
                 speech = model.tts.inference(
