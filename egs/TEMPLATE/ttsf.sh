@@ -40,6 +40,8 @@ tts_config=conf/train_tts.yaml
 syncnet_config=conf/train_syncnet.yaml  # "" skips the lip-sync expert (no sync loss)
 vocoder_config=conf/train_vocoder.yaml  # "" skips the vocoder (decoding uses Griffin-Lim)
 ttsf_config=conf/train_ttsf.yaml
+model_exp=""           # evaluation-only corpora: the trained exp/ttsf dir of another recipe
+stats_from=""          # ... and the dump dir whose token list and mel statistics it used
 decode_config=conf/decode.yaml
 score_config=conf/score.yaml
 tts_args=""            # config overrides for stage 3, e.g. "--max_epoch 10"
@@ -56,6 +58,11 @@ score_args=""
 
 tts_exp=${expdir}/tts${tag:+_${tag}}
 ttsf_exp=${expdir}/ttsf${tag:+_${tag}}
+decode_dir=${ttsf_exp}/decode
+if [ -n "${model_exp}" ]; then  # decode another recipe's model; results stay in this recipe
+    ttsf_exp=${model_exp}
+    decode_dir=${expdir}/decode_$(basename "${model_exp}")${tag:+_${tag}}
+fi
 syncnet_exp=${expdir}/syncnet${tag:+_${tag}}
 vocoder_exp=${expdir}/vocoder${tag:+_${tag}}
 mkdir -p "${expdir}/logs"
@@ -87,7 +94,12 @@ run_stage() {
 }
 
 stage_features() {
+    if [ -n "${stats_from}" ]; then  # reuse the training corpus's token list and statistics
+        mkdir -p "${dumpdir}"
+        cp -r "${stats_from}/token_list" "${stats_from}/feats_stats.npz" "${dumpdir}/"
+    fi
     for x in "${train_set}" "${valid_set}" ${test_sets}; do
+        [ -n "${x}" ] || continue
         # the training set defines the token list and the mel statistics the others reuse
         local train_flag=""
         [ "${x}" = "${train_set}" ] && train_flag=--is_train
@@ -105,39 +117,43 @@ stage_train() {  # <task> <config> <exp> <overrides>
 stage_decode() {
     for x in ${test_sets}; do
         ${decode_cmd} --gpu "$([ "${ngpu}" -gt 0 ] && echo 1 || echo 0)" \
-            "${ttsf_exp}/decode/${x}/decode.log" ${python} -m ttsf.bin.decode \
+            "${decode_dir}/${x}/decode.log" ${python} -m ttsf.bin.decode \
             --model "${ttsf_exp}/model.pth" --config "${decode_config}" \
-            --data_dir "${dumpdir}/${x}" --out_dir "${ttsf_exp}/decode/${x}" \
+            --data_dir "${dumpdir}/${x}" --out_dir "${decode_dir}/${x}" \
             --ngpu "$([ "${ngpu}" -gt 0 ] && echo 1 || echo 0)" ${decode_args}
     done
 }
 
 stage_score() {
     for x in ${test_sets}; do
-        ${python} -m ttsf.bin.score --config "${score_config}" --hyp_dir "${ttsf_exp}/decode/${x}" \
-            --ref_dir "${dumpdir}/${x}" --out_dir "${ttsf_exp}/decode/${x}/scores" ${score_args}
+        ${python} -m ttsf.bin.score --config "${score_config}" --hyp_dir "${decode_dir}/${x}" \
+            --ref_dir "${dumpdir}/${x}" --out_dir "${decode_dir}/${x}/scores" ${score_args}
     done
 }
 
 run_stage 1 "data prep" "${datadir}/.done" local/data.sh ${local_data_opts}
 run_stage 2 "features" "${dumpdir}/.done" stage_features
-run_stage 3 "TTS pretraining" "${tts_exp}/.done" stage_train tts "${tts_config}" "${tts_exp}" "${tts_args}"
-# the joint stage reads what the optional pretraining steps export
-joint_inputs="--tts_init ${tts_exp}/model.pth"
-if [ -n "${syncnet_config}" ]; then
-    run_stage 3 "lip-sync expert" "${syncnet_exp}/.done" stage_train syncnet "${syncnet_config}" \
-        "${syncnet_exp}" "${syncnet_args}"
-    joint_inputs+=" --losses.sync.conf.syncnet_path ${syncnet_exp}/syncnet.pth"
+if [ -z "${model_exp}" ]; then
+    run_stage 3 "TTS pretraining" "${tts_exp}/.done" stage_train tts "${tts_config}" "${tts_exp}" "${tts_args}"
+    # the joint stage reads what the optional pretraining steps export
+    joint_inputs="--tts_init ${tts_exp}/model.pth"
+    if [ -n "${syncnet_config}" ]; then
+        run_stage 3 "lip-sync expert" "${syncnet_exp}/.done" stage_train syncnet "${syncnet_config}" \
+            "${syncnet_exp}" "${syncnet_args}"
+        joint_inputs+=" --losses.sync.conf.syncnet_path ${syncnet_exp}/syncnet.pth"
+    fi
+    if [ -n "${vocoder_config}" ]; then
+        run_stage 3 "vocoder" "${vocoder_exp}/.done" stage_train vocoder "${vocoder_config}" \
+            "${vocoder_exp}" "${vocoder_args}"
+        joint_inputs+=" --vocoder_conf.checkpoint ${vocoder_exp}/generator.pth"
+    fi
+    run_stage 4 "joint training" "${ttsf_exp}/.done" stage_train ttsf "${ttsf_config}" "${ttsf_exp}" \
+        "${joint_inputs} ${ttsf_args}"
+elif (( stage <= 4 && stop_stage >= 3 )); then
+    log "stages 3-4 skipped: decoding the model trained in ${model_exp}"
 fi
-if [ -n "${vocoder_config}" ]; then
-    run_stage 3 "vocoder" "${vocoder_exp}/.done" stage_train vocoder "${vocoder_config}" \
-        "${vocoder_exp}" "${vocoder_args}"
-    joint_inputs+=" --vocoder_conf.checkpoint ${vocoder_exp}/generator.pth"
-fi
-run_stage 4 "joint training" "${ttsf_exp}/.done" stage_train ttsf "${ttsf_config}" "${ttsf_exp}" \
-    "${joint_inputs} ${ttsf_args}"
-run_stage 5 "decoding" "${ttsf_exp}/decode/.done" stage_decode
-run_stage 6 "scoring" "${ttsf_exp}/decode/.scored" stage_score
+run_stage 5 "decoding" "${decode_dir}/.done" stage_decode
+run_stage 6 "scoring" "${decode_dir}/.scored" stage_score
 run_stage 7 "packing" "${ttsf_exp}/packed/.done" ${python} -m ttsf.bin.pack_model \
     --exp_dir "${ttsf_exp}" --out "${ttsf_exp}/packed/model.tar"
 log "finished stages ${stage}-${stop_stage}"

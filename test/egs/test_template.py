@@ -95,3 +95,21 @@ def test_unknown_option_is_rejected(recipe):
     _, run = recipe
     out, calls = run("--stop-stgae", "3")
     assert out.returncode == 1 and "unknown option --stop-stgae" in out.stderr and calls == []
+
+
+def test_evaluation_only_recipe_decodes_another_model(recipe):
+    """LRS2/VoxCeleb2: no training sets; token list and stats from the LRS3 dump."""
+    rec, run = recipe
+    other = rec.parent / "lrs3"
+    (other / "dump" / "token_list" / "char").mkdir(parents=True)
+    (other / "dump" / "feats_stats.npz").write_bytes(b"x")
+    out, calls = run("--train_set", "", "--valid_set", "", "--test_sets", "test",
+                     "--stats_from", str(other / "dump"),
+                     "--model_exp", str(other / "exp" / "ttsf"),
+                     "--stage", "2", "--stop_stage", "6")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert [c.split()[1] for c in calls] == ["ttsf.bin.extract_features", "ttsf.bin.decode",
+                                             "ttsf.bin.score"]  # fmt: skip
+    assert (rec / "dump" / "feats_stats.npz").exists() and (rec / "dump" / "token_list").is_dir()
+    assert f"--model {other}/exp/ttsf/model.pth" in calls[1]
+    assert "--out_dir exp/decode_ttsf/test" in calls[1]
