@@ -10,53 +10,12 @@ from pathlib import Path
 
 import pytest
 import torch
-import toy_plugins  # noqa: F401  (registers the toy task)
+from toy_plugins import ddp_worker, make_trainer, record_losses
 
-from ttsf.registry import get_registry
-from ttsf.train.checkpoint import average_state_dicts, load_checkpoint, seed_everything
-from ttsf.train.distributed import DistInfo, launch
-from ttsf.train.trainer import Trainer, TrainerOptions
+from ttsf.train.checkpoint import average_state_dicts, load_checkpoint
+from ttsf.train.distributed import launch
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-
-
-def make_trainer(exp_dir, info=DistInfo(), **cfg):
-    cfg = {
-        "batch_size": 4,
-        "max_epoch": 3,
-        "log_interval": 1,
-        "save_interval_steps": 1,
-        "keep_nbest_models": 2,
-        **cfg,
-    }
-    task = get_registry("task").build("toy")
-    seed_everything(0)
-    model = task.build_model(cfg, None)
-    trainer = Trainer(
-        model,
-        task.build_optimizers(cfg, model),
-        task.build_dataset(cfg, "", True),
-        task.build_dataset(cfg, "", False),
-        task.collate_fn(cfg),
-        exp_dir,
-        TrainerOptions.from_config(cfg),
-        info,
-    )
-    return trainer
-
-
-def record_losses(trainer):
-    """Wrap train_step to collect each step's logged stats."""
-    seen = []
-    step = trainer.train_step
-
-    def wrapped(batch):
-        stats = step(batch)
-        seen.append(stats)
-        return stats
-
-    trainer.train_step = wrapped
-    return seen
 
 
 @pytest.mark.parametrize("gan", [False, True])
@@ -122,17 +81,9 @@ def test_corrupt_checkpoint_gives_a_clear_error(tmp_path):
         make_trainer(tmp_path).run()
 
 
-def _ddp_worker(info, exp_dir, out_file):
-    trainer = make_trainer(exp_dir, info=info, max_steps=6, save_interval_steps=100)
-    losses = record_losses(trainer)
-    trainer.run()
-    if info.is_main:
-        torch.save({"losses": losses, "state": trainer.model.state_dict()}, out_file)
-
-
 def test_ddp_two_gloo_processes_match_one(tmp_path):
-    launch(_ddp_worker, 0, 1, tmp_path / "one", tmp_path / "one.pt")
-    launch(_ddp_worker, 0, 2, tmp_path / "two", tmp_path / "two.pt")
+    launch(ddp_worker, 0, 1, tmp_path / "one", tmp_path / "one.pt")
+    launch(ddp_worker, 0, 2, tmp_path / "two", tmp_path / "two.pt")
     one, two = torch.load(tmp_path / "one.pt"), torch.load(tmp_path / "two.pt")
     assert [s["loss"] for s in one["losses"]] == pytest.approx(
         [s["loss"] for s in two["losses"]], rel=1e-5
