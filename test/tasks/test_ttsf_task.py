@@ -35,6 +35,13 @@ def test_dataset_windows_are_aligned_and_reproducible(dump):
     assert batch["window"].shape == (4, 8, 3, 32, 32) and batch["n_recon"] == 2
 
 
+def test_clips_shorter_than_the_reconstructed_frames_are_left_out(dump):
+    task = get_registry("task").build("ttsf")
+    ds = task.build_dataset({**TINY_JOINT, "n_recon": 12}, str(dump), train=True)
+    assert len(ds) == 3 and len(ds.lengths) == 3  # the 10-frame clip is dropped
+    assert all(ds[i]["window"].shape[0] >= 8 for i in range(3))
+
+
 def test_model_step_logs_every_weighted_term(dump):
     task = get_registry("task").build("ttsf")
     torch.manual_seed(0)

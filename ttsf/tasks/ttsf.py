@@ -93,6 +93,15 @@ class JointDataset(TTSDataset):
                 f"{d}: {len(missing)} utterances (e.g. {missing[0]}) have no frames.scp or "
                 "utt2num_video_frames entry; re-run stage 2"
             )
+        # every example must hold the n_recon frames the generator reconstructs
+        keep = [k for k, u in enumerate(self.utts) if int(n_video[u]) >= n_recon]
+        if not keep:
+            raise ValueError(f"{d}: no utterance has the {n_recon} video frames n_recon needs")
+        if len(keep) < len(self.utts):
+            log.warning("%s: %d utterances shorter than %d frames are left out",
+                        d, len(self.utts) - len(keep), n_recon)  # fmt: skip
+            self.utts = [self.utts[k] for k in keep]
+            self.lengths = [self.lengths[k] for k in keep]
         self.frames = frames
         self.n_video = {u: int(n_video[u]) for u in self.utts}
         self.window, self.n_recon, self.image_size, self.seed = window, n_recon, image_size, seed
