@@ -37,9 +37,11 @@ def test_dataset_windows_are_aligned_and_reproducible(dump):
 
 def test_clips_shorter_than_the_reconstructed_frames_are_left_out(dump):
     task = get_registry("task").build("ttsf")
-    ds = task.build_dataset({**TINY_JOINT, "n_recon": 12}, str(dump), train=True)
+    ds = task.build_dataset({**TINY_JOINT, "window": 16, "n_recon": 12}, str(dump), train=True)
     assert len(ds) == 3 and len(ds.lengths) == 3  # the 10-frame clip is dropped
-    assert all(ds[i]["window"].shape[0] >= 8 for i in range(3))
+    assert all(ds[i]["window"].shape[0] >= 12 for i in range(3))
+    with pytest.raises(ConfigError, match="n_recon=12 frames must fit in the window=8"):
+        task.build_dataset({**TINY_JOINT, "n_recon": 12}, str(dump), train=True)
 
 
 def test_model_step_logs_every_weighted_term(dump):

@@ -266,11 +266,14 @@ class TTSFTask(AbsTask):
 
     def build_dataset(self, cfg: dict, data_dir: str, train: bool):
         _, feats_stats = _paths(cfg, data_dir)
+        n_recon, window = cfg.get("n_recon", 5), cfg.get("window", 32)
+        if n_recon > window:
+            raise ConfigError(f"n_recon={n_recon} frames must fit in the window={window}")
         return JointDataset(
             data_dir,
             MelStats.load(feats_stats),
-            window=cfg.get("window", 32),
-            n_recon=cfg.get("n_recon", 5),
+            window=window,
+            n_recon=n_recon,
             image_size=cfg.get("image_size", 256),
             seed=cfg.get("seed", 0),
         )
