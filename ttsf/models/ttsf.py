@@ -288,7 +288,7 @@ class TTSF(nn.Module):
                 in all; rendering happens as it is consumed (bounded memory).
         """
         gen = _noise(controls.seed, portrait.device)
-        f_s, f_m_s, f_id, maps = self.identity(portrait)
+        f_s, f_m_s, f_id, maps = self._portrait_identity(portrait)
         lengths = torch.tensor([text.shape[1]], device=text.device)
         speech = self.tts.inference(
             text, lengths, cond=f_id, n_timesteps=controls.n_timesteps,
@@ -296,6 +296,25 @@ class TTSF(nn.Module):
         )  # fmt: skip
         f_a = self.lip_features(speech, speech["mel_lengths"])
         return speech, self._animate(f_s, f_m_s, f_id, maps, f_a, controls, gen)
+
+    def _portrait_identity(self, portrait: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """:meth:`identity` of ``portrait``, computed once for all the sentences of a video:
+        the last result is reused while the portrait is equal and E and M's weights have not
+        changed (their parameters' version counters: an optimizer step invalidates it)."""
+        nets = (self.face_generator, self.motion_extractor)
+        version = sum(p._version for net in nets for p in net.parameters())
+        cached = getattr(self, "_identity_cache", None)
+        if (
+            cached is not None
+            and cached[1] == version
+            and cached[0].shape == portrait.shape
+            and cached[0].device == portrait.device
+            and torch.equal(cached[0], portrait)
+        ):
+            return cached[2]
+        out = self.identity(portrait)
+        self._identity_cache = (portrait.clone(), version, out)
+        return out
 
     @torch.inference_mode()
     def animate_from_audio(
