@@ -216,7 +216,7 @@ class Synthesizer:
         if not sentences:
             raise SynthesisError("the text is empty")
         ids = [self.text_to_ids(s) for s in sentences]  # fail before any work on bad text
-        portrait = self.portrait(image, aligned=aligned)
+        portrait = self.model.encode_portrait(self.portrait(image, aligned=aligned))
         out_mp4 = Path(out_mp4)
         size = self.image_size
         hop = self.vocoder.hop_length * self.model.mel_per_frame  # samples per video frame

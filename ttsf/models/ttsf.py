@@ -274,21 +274,27 @@ class TTSF(nn.Module):
 
     # -- inference --------------------------------------------------------------------------
     @torch.inference_mode()
+    def encode_portrait(self, portrait: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """portrait (1, 3, H, W) in [-1, 1] -> its (f_s, f_m_s, f_id, maps), computed once per
+        video and passed to :meth:`synthesize` for every sentence (31 GFLOP at 256²)."""
+        return self.identity(portrait)
+
+    @torch.inference_mode()
     def synthesize(
-        self, text: torch.Tensor, portrait: torch.Tensor, controls: SynthesisControls
+        self, text: torch.Tensor, portrait: tuple[torch.Tensor, ...], controls: SynthesisControls
     ) -> tuple[dict, Iterator[torch.Tensor]]:
         """Speech and a lazily rendered video for one sentence.
 
         Args:
             text (LongTensor): (1, T_text) token ids.
-            portrait (Tensor): (1, 3, H, W) aligned face in [-1, 1].
+            portrait: :meth:`encode_portrait` of the aligned face.
         Returns:
             speech: {"mel": (1, n_mels, T_mel) normalised, "mel_lengths", "durations"}.
             frames: an iterator of (n, 3, H, W) chunks in [-1, 1], T_mel / mel_per_frame frames
                 in all; rendering happens as it is consumed (bounded memory).
         """
-        gen = _noise(controls.seed, portrait.device)
-        f_s, f_m_s, f_id, maps = self._portrait_identity(portrait)
+        f_s, f_m_s, f_id, maps = portrait
+        gen = _noise(controls.seed, f_s.device)
         lengths = torch.tensor([text.shape[1]], device=text.device)
         speech = self.tts.inference(
             text, lengths, cond=f_id, n_timesteps=controls.n_timesteps,
@@ -296,25 +302,6 @@ class TTSF(nn.Module):
         )  # fmt: skip
         f_a = self.lip_features(speech, speech["mel_lengths"])
         return speech, self._animate(f_s, f_m_s, f_id, maps, f_a, controls, gen)
-
-    def _portrait_identity(self, portrait: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """:meth:`identity` of ``portrait``, computed once for all the sentences of a video:
-        the last result is reused while the portrait is equal and E and M's weights have not
-        changed (their parameters' version counters: an optimizer step invalidates it)."""
-        nets = (self.face_generator, self.motion_extractor)
-        version = sum(p._version for net in nets for p in net.parameters())
-        cached = getattr(self, "_identity_cache", None)
-        if (
-            cached is not None
-            and cached[1] == version
-            and cached[0].shape == portrait.shape
-            and cached[0].device == portrait.device
-            and torch.equal(cached[0], portrait)
-        ):
-            return cached[2]
-        out = self.identity(portrait)
-        self._identity_cache = (portrait.clone(), version, out)
-        return out
 
     @torch.inference_mode()
     def animate_from_audio(
