@@ -80,7 +80,7 @@ def _worker(info: DistInfo, args: argparse.Namespace, cfg: dict) -> None:
     task = get_registry("task").build(args.task)
     seed_everything(cfg.get("seed", 0) + info.rank)  # the same initial weights on every run
     model = task.build_model(cfg, args.train_data)
-    task.init_from_pretrained(model, cfg)
+    task.warm_start(model, cfg)
     trainer = Trainer(
         model=model,
         optimizers=task.build_optimizers(cfg, model),

@@ -58,7 +58,7 @@ class AbsTask(ABC):
         whatever other stages read besides ``model.pth``. The default writes nothing."""
         return None
 
-    def init_from_pretrained(self, model: nn.Module, cfg: dict) -> None:
+    def warm_start(self, model: nn.Module, cfg: dict) -> None:
         """Load earlier stages' weights (e.g. the stage-3 TTS) before training starts.
 
         The default loads nothing: a task trained from scratch has no earlier stage.

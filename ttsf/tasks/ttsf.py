@@ -246,7 +246,7 @@ class TTSFTask(AbsTask):
             **(cfg.get("model_conf") or {}),
         )
 
-    def init_from_pretrained(self, model: nn.Module, cfg: dict) -> None:
+    def warm_start(self, model: nn.Module, cfg: dict) -> None:
         """Start the TTS from the stage-3 model; only the conditioning may be new."""
         path = cfg.get("tts_init")
         if not path:
