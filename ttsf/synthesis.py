@@ -303,18 +303,9 @@ def build_vocoder(cfg: dict) -> torch.nn.Module:
 
 def _rebase_paths(cfg: dict, root: Path) -> dict:
     """Relative file paths in a packed model's config are relative to the archive root."""
-    out = dict(cfg)
-    for key in ("token_list", "feats_stats"):
-        if out.get(key) and not os.path.isabs(out[key]):
-            out[key] = str(root / out[key])
-    for section, keys in (("text_frontend_conf", ("token_list", "bpemodel")),
-                          ("vocoder_conf", ("checkpoint",))):  # fmt: skip
-        conf = dict(out.get(section) or {})
-        for key in keys:
-            if conf.get(key) and not os.path.isabs(conf[key]):
-                conf[key] = str(root / conf[key])
-        out[section] = conf
-    return out
+    from ttsf.tasks.ttsf import map_model_files
+
+    return map_model_files(cfg, lambda p: p if os.path.isabs(p) else str(root / p))
 
 
 def _read_image(path: str | os.PathLike) -> np.ndarray:

@@ -128,3 +128,19 @@ def test_joint_training_with_two_gloo_processes(dump, tmp_path):
     log = (tmp_path / "ddp" / "train.log").read_text()
     assert "step 2 " in log and "d_loss=" in log
     assert torch.load(tmp_path / "ddp" / "checkpoint.pth", weights_only=False)["step"] == 2
+
+
+def test_resolve_config_makes_model_files_absolute(dump, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "voc").mkdir()
+    (tmp_path / "voc" / "generator.pth").write_bytes(b"x")
+    task = get_registry("task").build("ttsf")
+    voc = {"checkpoint": "voc/generator.pth"}
+    cfg = {**TINY_JOINT, "vocoder": "hifigan_v2", "vocoder_conf": voc}
+    out = task.resolve_config(cfg, str(dump))
+    assert out["vocoder_conf"]["checkpoint"] == str(tmp_path / "voc" / "generator.pth")
+    assert Path(out["token_list"]).is_absolute() and Path(out["feats_stats"]).is_absolute()
+    assert out["text_frontend"] == "char"
+    assert cfg["vocoder_conf"]["checkpoint"] == "voc/generator.pth"  # the input is not changed
+    with pytest.raises(FileNotFoundError, match="missing.pth"):
+        task.resolve_config({**cfg, "vocoder_conf": {"checkpoint": "missing.pth"}}, str(dump))

@@ -21,16 +21,9 @@ import torch
 import yaml
 
 from ttsf.config import load_config
+from ttsf.tasks.ttsf import MODEL_FILE_KEYS
 from ttsf.utils.fileio import atomic_path
 
-#: (config section or None, key) of every file a model needs at synthesis time
-FILE_KEYS = (
-    (None, "token_list"),
-    (None, "feats_stats"),
-    ("text_frontend_conf", "token_list"),
-    ("text_frontend_conf", "bpemodel"),
-    ("vocoder_conf", "checkpoint"),
-)
 TRAINING_ONLY = ("losses.", "discriminator.")
 
 
@@ -41,7 +34,7 @@ def pack(exp_dir: Path, out: Path, model: str = "model.pth", vocoder_checkpoint:
         cfg.setdefault("vocoder_conf", {})["checkpoint"] = vocoder_checkpoint
     packed = copy.deepcopy(cfg)
     files: dict[str, Path] = {}
-    for section, key in FILE_KEYS:
+    for section, key in MODEL_FILE_KEYS:
         holder = cfg if section is None else (cfg.get(section) or {})
         if not holder.get(key):
             continue

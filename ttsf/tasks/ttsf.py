@@ -55,6 +55,27 @@ log = logging.getLogger(__name__)
 _D_PREFIX = "discriminator."
 
 
+#: (config section or None, key) of every file a trained model needs at synthesis time;
+#: resolve_config makes them absolute, pack_model copies them, the synthesizer rebases them
+MODEL_FILE_KEYS = (
+    (None, "token_list"),
+    (None, "feats_stats"),
+    ("text_frontend_conf", "token_list"),
+    ("text_frontend_conf", "bpemodel"),
+    ("vocoder_conf", "checkpoint"),
+)
+
+
+def map_model_files(cfg: dict, fn) -> dict:
+    """A copy of ``cfg`` with ``fn(path)`` applied to every set :data:`MODEL_FILE_KEYS` entry."""
+    out = copy.deepcopy(cfg)
+    for section, key in MODEL_FILE_KEYS:
+        holder = out if section is None else (out.get(section) or {})
+        if holder.get(key):
+            holder[key] = fn(holder[key])
+    return out
+
+
 def _with_dims(conf: dict, where: str, cls: type, **dims: int) -> dict:
     """``conf`` with shared sizes filled in; a size the config also sets must agree. Sizes
     that ``cls`` does not take (a user's plugin may have no ``style_dim``) are skipped."""
@@ -180,7 +201,13 @@ class TTSFTask(AbsTask):
         else:
             conf.setdefault("token_list", cfg["token_list"])
         cfg["text_frontend_conf"] = conf
-        return cfg
+
+        def absolute(path: str) -> str:  # e.g. the vocoder stage 3 trained, relative to egs/X
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"{path} (named in the config) does not exist")
+            return str(Path(path).resolve())
+
+        return map_model_files(cfg, absolute)
 
     @staticmethod
     def build_losses(cfg: dict) -> dict[str, nn.Module]:
