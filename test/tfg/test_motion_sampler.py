@@ -1,13 +1,9 @@
 import pytest
 import torch
 
+from ttsf.nets.flow_matching import timestep_embedding
 from ttsf.tfg.abs_motion_sampler import motion_sampler_registry
-from ttsf.tfg.motion_sampler import (
-    CFMMotionSampler,
-    random_windows,
-    take_windows,
-    timestep_embedding,
-)
+from ttsf.tfg.motion_sampler import CFMMotionSampler, random_windows, take_windows
 
 TINY = dict(attention_dim=8, heads=2, linear_units=16, n_layers=1, kernel=3, dropout=0.0)
 

@@ -16,6 +16,7 @@ Inference integrates ``dx/dt = v(x, t)`` from ``t = 0`` to 1 with a fixed-step E
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import torch
@@ -23,6 +24,19 @@ from torch import nn
 
 #: estimator(x_t (B, C, T), mask (B, 1, T), mu (B, C_mu, T), t (B,), cond) -> (B, C, T)
 Estimator = Callable[..., torch.Tensor]
+
+
+def timestep_embedding(t: torch.Tensor, dim: int, scale: float = 1000.0) -> torch.Tensor:
+    """Sinusoidal embedding of the flow time (Matcha-TTS ``SinusoidalPosEmb``, scale 1000),
+    shared by every vector-field estimator (mel U-Net, motion conformer).
+
+    t (Tensor): (B,) in [0, 1] -> (B, dim)
+    """
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device) / max(half - 1, 1))
+    angles = scale * t.float()[:, None] * freqs[None]
+    emb = torch.cat([angles.sin(), angles.cos()], dim=-1)
+    return torch.nn.functional.pad(emb, (0, dim - 2 * half)).to(t.dtype)
 
 
 class ConditionalFlowMatching(nn.Module):

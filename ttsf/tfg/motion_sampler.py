@@ -18,14 +18,13 @@
 from __future__ import annotations
 
 import inspect
-import math
 
 import torch
 from torch import nn
 
 from ttsf.losses.norm_mse import NormaliserMSELoss
 from ttsf.losses.prior_nll import PriorNLLLoss
-from ttsf.nets.flow_matching import ConditionalFlowMatching
+from ttsf.nets.flow_matching import ConditionalFlowMatching, timestep_embedding
 from ttsf.tfg.abs_motion_sampler import AbsMotionSampler, motion_sampler_registry
 from ttsf.tfg.motion_normaliser import MotionNormaliser
 from ttsf.tfg.prior_network import ConformerStack, PriorNetwork
@@ -61,18 +60,6 @@ def take_windows(x: torch.Tensor, starts: torch.Tensor, window: int) -> torch.Te
     to T - 1; frames past a sequence's window length are masked by the caller)."""
     idx = (starts[:, None] + torch.arange(window, device=x.device)[None]).clamp(max=x.shape[1] - 1)
     return x.gather(1, idx[:, :, None].expand(-1, -1, x.shape[2]))
-
-
-def timestep_embedding(t: torch.Tensor, dim: int, scale: float = 1000.0) -> torch.Tensor:
-    """Sinusoidal embedding of the flow time (Matcha-TTS ``SinusoidalPosEmb``, scale 1000).
-
-    t (Tensor): (B,) in [0, 1] -> (B, dim)
-    """
-    half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device) / max(half - 1, 1))
-    angles = scale * t.float()[:, None] * freqs[None]
-    emb = torch.cat([angles.sin(), angles.cos()], dim=-1)
-    return nn.functional.pad(emb, (0, dim - 2 * half)).to(t.dtype)
 
 
 class MotionFieldEstimator(nn.Module):

@@ -12,10 +12,10 @@ also averages over padding, and its attention mask is added as a bias of 0/1).
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
+
+from ttsf.nets.flow_matching import timestep_embedding
 
 __all__ = ["UNetDecoder"]
 
@@ -111,14 +111,6 @@ class TransformerBlock(nn.Module):
         )  # fmt: skip
         x = x + self.drop(self.to_out(out.transpose(1, 2).reshape(b, t, -1)))
         return x + self.ff(self.norm3(x))
-
-
-def timestep_embedding(t: torch.Tensor, dim: int, scale: float = 1000.0) -> torch.Tensor:
-    """Sinusoidal embedding of t in [0, 1]: (B,) -> (B, dim)."""
-    half = dim // 2
-    freq = torch.exp(-math.log(10000) * torch.arange(half, device=t.device) / (half - 1))
-    arg = scale * t.float()[:, None] * freq[None]
-    return torch.cat([arg.sin(), arg.cos()], dim=-1).to(t.dtype)
 
 
 class UNetDecoder(nn.Module):
