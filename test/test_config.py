@@ -96,3 +96,22 @@ def test_list_plugins_cli():
     lines = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
     assert "toy_still" in lines["motion_sampler"]
     assert "toy" in lines["task"]
+
+
+def test_base_config_is_merged_key_by_key(tmp_path):
+    (tmp_path / "tuning").mkdir()
+    (tmp_path / "train.yaml").write_text(
+        "max_epoch: 4\noptim_conf: {lr: 0.001, betas: [0.5, 0.99]}\ntts: matcha\n"
+    )
+    (tmp_path / "tuning" / "long.yaml").write_text(
+        "base: ../train.yaml\nmax_epoch: 40\noptim_conf: {lr: 0.0005}\n"
+    )
+    cfg = load_config(tmp_path / "tuning" / "long.yaml", ["optim_conf.betas=[0.9, 0.99]"])
+    assert cfg == {"max_epoch": 40, "optim_conf": {"lr": 0.0005, "betas": [0.9, 0.99]},
+                   "tts": "matcha"}  # fmt: skip
+    (tmp_path / "loop.yaml").write_text("base: loop.yaml\n")
+    with pytest.raises(ConfigError, match="loops back"):
+        load_config(tmp_path / "loop.yaml")
+    (tmp_path / "orphan.yaml").write_text("base: gone.yaml\n")
+    with pytest.raises(ConfigError, match=r"gone.yaml \(the base of .*orphan.yaml\) does not"):
+        load_config(tmp_path / "orphan.yaml")

@@ -74,19 +74,41 @@ def apply_overrides(cfg: dict, overrides: Iterable[str]) -> dict:
     return cfg
 
 
+def _read_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
+    """One config file; a ``base: other.yaml`` key (relative to this file) is read first and
+    this file's keys are merged into it (mappings key by key, anything else replaced), so a
+    ``conf/tuning/`` config states only what it changes."""
+    if not path.is_file():
+        where = f" (the base of {chain[-1]})" if chain else ""
+        raise ConfigError(f"config file {path}{where} does not exist")
+    if path.resolve() in chain:
+        raise ConfigError(f"config file {path}: its 'base:' chain loops back to itself")
+    try:
+        cfg = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"config file {path} must hold a mapping, not {type(cfg).__name__}")
+    base = cfg.pop("base", None)
+    if base is None:
+        return cfg
+    return _merge(_read_yaml(path.parent / base, (*chain, path.resolve())), cfg)
+
+
+def _merge(base: dict, top: Mapping) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
 def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> dict:
-    """Read a YAML mapping (or start empty), apply overrides, import the listed plugins."""
-    cfg: dict = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file {path} does not exist")
-        try:
-            cfg = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
-        if not isinstance(cfg, dict):
-            raise ConfigError(f"config file {path} must hold a mapping, not {type(cfg).__name__}")
+    """Read a YAML mapping (or start empty; see :func:`_read_yaml` for ``base:``), apply
+    overrides, import the listed plugins."""
+    cfg = _read_yaml(Path(path)) if path is not None else {}
     cfg = apply_overrides(cfg, overrides)
     import_plugins(cfg)
     return cfg

@@ -242,6 +242,22 @@ class Synthesizer:
             save_wav(tmp, wav, sr)
         return {"sentences": len(ids), "frames": writer.n_frames, "seconds": len(wav) / sr}
 
+    def synthesize_arrays(
+        self, text: str, portrait: tuple[torch.Tensor, ...], controls: SynthesisControls
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One sentence in memory, for evaluation scripts (no sentence splitting, no files).
+
+        Args:
+            portrait: ``self.model.encode_portrait(self.portrait(image))``.
+        Returns:
+            wav (ndarray): (T * samples per frame,) float32 at the vocoder's rate.
+            frames (ndarray): (T, S, S, 3) uint8 RGB.
+        """
+        speech, chunks = self.model.synthesize(self.text_to_ids(text), portrait, controls)
+        frames = np.concatenate([_to_uint8(c) for c in chunks])
+        hop = self.vocoder.hop_length * self.model.mel_per_frame
+        return self.vocode(speech)[: len(frames) * hop], frames
+
     def animate_audio_to_file(
         self,
         audio: str | os.PathLike,

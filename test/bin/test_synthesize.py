@@ -139,3 +139,19 @@ def test_audio_driven_mode(exp, astronaut, tmp_path):
     streams = ffprobe(out)
     assert float(streams["video"]["duration"]) == pytest.approx(1.0, abs=0.04)
     assert abs(float(streams["video"]["duration"]) - float(streams["audio"]["duration"])) <= 0.04
+
+
+def test_synthesize_arrays_matches_the_file_written(exp, astronaut, tmp_path):
+    from ttsf.synthesis import SynthesisControls, Synthesizer
+
+    exp_dir, _ = exp
+    synth = Synthesizer.load(exp_dir / "model.pth")
+    controls = SynthesisControls(n_timesteps=2, motion_steps=2, seed=3)
+    code = synth.model.encode_portrait(synth.portrait(astronaut / "one.png"))
+    wav, frames = synth.synthesize_arrays("Hello there.", code, controls)
+    assert frames.dtype == np.uint8 and frames.shape[1:] == (32, 32, 3)
+    assert len(wav) == len(frames) * 640  # 16 kHz, 25 fps
+    synth.synthesize_to_file("Hello there.", astronaut / "one.png", tmp_path / "a.mp4", controls)
+    import soundfile as sf
+
+    np.testing.assert_allclose(sf.read(tmp_path / "a.wav", dtype="float32")[0], wav, atol=1e-4)

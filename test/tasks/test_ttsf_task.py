@@ -9,6 +9,7 @@ from tiny_dump import TINY_JOINT, make_dump
 
 from ttsf.bin import train
 from ttsf.config import ConfigError
+from ttsf.models.ttsf import SynthesisControls
 from ttsf.registry import get_registry
 
 
@@ -144,3 +145,36 @@ def test_resolve_config_makes_model_files_absolute(dump, tmp_path, monkeypatch):
     assert cfg["vocoder_conf"]["checkpoint"] == "voc/generator.pth"  # the input is not changed
     with pytest.raises(FileNotFoundError, match="missing.pth"):
         task.resolve_config({**cfg, "vocoder_conf": {"checkpoint": "missing.pth"}}, str(dump))
+
+
+@pytest.mark.parametrize("voice_from", ["f_id", "f_v"])
+def test_the_voice_comes_from_f_id_or_from_f_v(dump, voice_from, monkeypatch):
+    # Table 3's ablation is one config line: model_conf.voice_from
+    task = get_registry("task").build("ttsf")
+    cfg = {**TINY_JOINT, "model_conf": {"voice_from": voice_from}}
+    model = task.build_model(cfg, str(dump)).eval()
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    source = ds[0]["source"][None]
+    f_s, f_m_s, f_id, _ = model.identity(source)
+    assert not torch.allclose(f_s, f_id)  # the motion part is not zero
+    seen = {}
+    real_forward, real_inference = model.tts.forward, model.tts.inference
+    monkeypatch.setattr(model.tts, "forward", lambda *a, cond, **k: (
+        seen.setdefault("train", cond), real_forward(*a, cond=cond, **k))[1])  # fmt: skip
+    monkeypatch.setattr(model.tts, "inference", lambda *a, cond, **k: (
+        seen.setdefault("infer", cond), real_inference(*a, cond=cond, **k))[1])  # fmt: skip
+    batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
+    model(**batch, optim_idx=0)
+    speech, _ = model.synthesize(batch["text"][:1, : int(batch["text_lengths"][0])],
+                                 model.encode_portrait(source), SynthesisControls(n_timesteps=2))
+    want = f_s if voice_from == "f_v" else f_id
+    torch.testing.assert_close(seen["infer"], want)
+    f_s2, _, f_id2, _ = model.identity(batch["source"])
+    torch.testing.assert_close(seen["train"], f_s2 if voice_from == "f_v" else f_id2)
+    assert torch.isfinite(speech["mel"]).all()
+
+
+def test_voice_from_must_be_f_id_or_f_v(dump):
+    task = get_registry("task").build("ttsf")
+    with pytest.raises(ValueError, match="voice_from must be 'f_id' or 'f_v', got 'f_s'"):
+        task.build_model({**TINY_JOINT, "model_conf": {"voice_from": "f_s"}}, str(dump))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,25 @@ def word_edits(ref: str, hyp: str) -> dict[str, int]:
 
 
 class PocketsphinxASR:
-    """CMU PocketSphinx 5 with the English acoustic model, dictionary and LM its wheel ships."""
+    """CMU PocketSphinx 5 with the English acoustic model and dictionary its wheel ships, and
+    its general English LM or a task LM (an ARPA file, e.g. from :mod:`ttsf.metrics.ngram_lm`).
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, lm: str | None = None) -> None:
         from pocketsphinx import Decoder
 
-        self.decoder = Decoder(samprate=16000, loglevel="FATAL")
+        if lm is None:
+            self.decoder = Decoder(samprate=16000, loglevel="FATAL")
+            return
+        if not os.path.isfile(lm):
+            raise FileNotFoundError(
+                f"wer: the language model {lm} does not exist (an ARPA file; "
+                "ttsf.metrics.ngram_lm.write_arpa makes one from training transcripts)"
+            )
+        try:
+            self.decoder = Decoder(samprate=16000, lm=lm, loglevel="FATAL")
+        except (RuntimeError, ValueError) as exc:
+            raise ValueError(f"wer: pocketsphinx cannot read the LM {lm}: {exc}") from exc
 
     def __call__(self, wav: np.ndarray) -> str:
         pcm = (np.clip(wav, -1.0, 1.0) * 32767).astype("<i2").tobytes()
@@ -55,6 +69,7 @@ class WER(AbsMetric):
         backend: "whisper" or "pocketsphinx".
         checkpoint: openai-whisper .pt file (whisper back-end).
         beam_size: Whisper beam size (None: greedy).
+        lm: ARPA task language model (pocketsphinx back-end; None: its general English LM).
     """
 
     inputs = ("hyp_wav", "text")
@@ -62,11 +77,17 @@ class WER(AbsMetric):
     lower_is_better = True
 
     def __init__(
-        self, backend: str = "whisper", checkpoint: str | None = None, beam_size: int | None = None
+        self,
+        backend: str = "whisper",
+        checkpoint: str | None = None,
+        beam_size: int | None = None,
+        lm: str | None = None,
     ) -> None:
+        if lm is not None and backend != "pocketsphinx":
+            raise ValueError("wer: `lm` is an option of the pocketsphinx back-end only")
         if backend not in ("whisper", "pocketsphinx"):
             raise ValueError(f"wer backend must be 'whisper' or 'pocketsphinx', got '{backend}'")
-        self.backend, self.checkpoint, self.beam_size = backend, checkpoint, beam_size
+        self.backend, self.checkpoint, self.beam_size, self.lm = backend, checkpoint, beam_size, lm
         self.asr = None
         self.totals = {"errors": 0, "ref_words": 0}
 
@@ -75,7 +96,7 @@ class WER(AbsMetric):
 
         self.normalize = EnglishTextNormalizer()
         if self.backend == "pocketsphinx":
-            self.asr = PocketsphinxASR()
+            self.asr = PocketsphinxASR(self.lm)
             return
         from ttsf.pretrained.whisper_asr import HOW_TO_GET, load_whisper, whisper_transcribe
 

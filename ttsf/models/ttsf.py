@@ -72,6 +72,9 @@ class TTSF(nn.Module):
     motion_layers, audio_layers: generator layers of Eq. 1 (1-7 and 6-7).
     audio_encoder: optional, for the audio-driven mode (cascade comparisons): distilled from
         the TTS's aligned features with weight ``lambda_audio_enc``.
+    voice_from: what conditions the TTS: "f_id" (the paper: the portrait's features with the
+        motion removed) or "f_v" (its features as they are: Table 3's ablation without motion
+        removal, where the voice may drift with the head pose).
     """
 
     def __init__(
@@ -88,8 +91,12 @@ class TTSF(nn.Module):
         motion_layers: tuple[int, ...] = DEFAULT_MOTION_LAYERS,
         audio_layers: tuple[int, ...] = DEFAULT_AUDIO_LAYERS,
         audio_encoder: AbsAudioEncoder | None = None,
+        voice_from: str = "f_id",
     ) -> None:
         super().__init__()
+        if voice_from not in ("f_id", "f_v"):
+            raise ValueError(f"model_conf.voice_from must be 'f_id' or 'f_v', got '{voice_from}'")
+        self.voice_from = voice_from
         self.audio_encoder = audio_encoder
         self.tts = tts
         self.face_generator = face_generator
@@ -111,6 +118,10 @@ class TTSF(nn.Module):
         f_s, maps = self.face_generator.encode(image)
         f_m_s = self.motion_extractor(f_s)
         return f_s, f_m_s, f_s - f_m_s, maps
+
+    def voice(self, f_s: torch.Tensor, f_id: torch.Tensor) -> torch.Tensor:
+        """The TTS condition (B, D) of a portrait: f_id, or f_s itself (``voice_from``)."""
+        return f_s if self.voice_from == "f_v" else f_id
 
     def motion(self, frames: torch.Tensor) -> torch.Tensor:
         """frames (B, T, 3, H, W) -> motion features f_m (B, T, D)."""
@@ -187,7 +198,7 @@ class TTSF(nn.Module):
         total = feats.new_zeros(())
 
         f_s, f_m_s, f_id, maps = self.identity(source)
-        tts_out = self.tts(text, text_lengths, feats, feats_lengths, cond=f_id)
+        tts_out = self.tts(text, text_lengths, feats, feats_lengths, cond=self.voice(f_s, f_id))
         for key in ("text_emb_up", "mu", "energy"):
             if key not in tts_out:
                 raise KeyError(
@@ -297,7 +308,7 @@ class TTSF(nn.Module):
         gen = _noise(controls.seed, f_s.device)
         lengths = torch.tensor([text.shape[1]], device=text.device)
         speech = self.tts.inference(
-            text, lengths, cond=f_id, n_timesteps=controls.n_timesteps,
+            text, lengths, cond=self.voice(f_s, f_id), n_timesteps=controls.n_timesteps,
             temperature=controls.temperature, length_scale=controls.length_scale, generator=gen,
         )  # fmt: skip
         f_a = self.lip_features(speech, speech["mel_lengths"])

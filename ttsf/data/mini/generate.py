@@ -27,11 +27,11 @@ import numpy as np
 from ttsf.data.mini.portraits import IDENTITY_SPECS, Identity, make_identity
 from ttsf.data.mini.render import Animator, head_motion, mouth_openness
 from ttsf.data.mini.sentences import generate_sentences
-from ttsf.data.mini.speech import synthesize, word_timings
+from ttsf.data.mini.speech import Voice, synthesize, word_timings
 from ttsf.data.transcript import Transcript, Word, write_transcript
 from ttsf.utils.fileio import atomic_dir, atomic_open
 
-__all__ = ["make_mini_corpus"]
+__all__ = ["make_mini_corpus", "speaker_id", "utterance_audio"]
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ TEST_SHARE = 0.15
 SILENCE = 0.15  # seconds of silence padded before and after the speech
 
 
-def _speaker_id(seed: int, k: int) -> str:
+def speaker_id(seed: int, k: int) -> str:
     """An 11-character id in YouTube's alphabet, like LRS3's speaker directories."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     digest = hashlib.sha256(f"ttsf-mini-{seed}-{k}".encode()).digest()
@@ -74,13 +74,25 @@ def _plan(seed: int, n_utts: int) -> list[tuple[str, int, str, str]]:
     return plan
 
 
+def utterance_audio(text: str, voice: Voice) -> np.ndarray:
+    """An utterance's track as the corpus has it: espeak-ng speech with ``SILENCE`` before and
+    after, padded to whole video frames. Returns (n_frames * SR / FPS,) float32."""
+    speech = synthesize(text.lower(), voice, SR)
+    pad = int(SILENCE * SR)
+    hop = int(SR / FPS)
+    n_frames = int(np.ceil((len(speech) + 2 * pad) / hop))
+    wav = np.zeros(n_frames * hop, np.float32)
+    wav[pad : pad + len(speech)] = speech
+    return wav
+
+
 _STATE: dict = {}
 
 
 def _init(seed: int) -> None:
     from ttsf.video.io import write_video  # noqa: F401  (import PyAV once per worker)
 
-    ids = [make_identity(s, _speaker_id(seed, k), FRAME_SIZE) for k, s in enumerate(IDENTITY_SPECS)]
+    ids = [make_identity(s, speaker_id(seed, k), FRAME_SIZE) for k, s in enumerate(IDENTITY_SPECS)]
     _STATE["ids"] = ids
     _STATE["animators"] = [Animator(i.image, i.landmarks) for i in ids]
     _STATE["seed"] = seed
@@ -93,12 +105,9 @@ def _render(job: tuple[int, str, int, str, str, str]) -> float:
     index, subset, ident_k, utt, text, root = job
     ident: Identity = _STATE["ids"][ident_k]
     rng = np.random.default_rng([_STATE["seed"], index])
-    speech = synthesize(text.lower(), ident.voice, SR)
-    pad = int(SILENCE * SR)
+    wav = utterance_audio(text, ident.voice)
     hop = int(SR / FPS)
-    n_frames = int(np.ceil((len(speech) + 2 * pad) / hop))
-    wav = np.zeros(n_frames * hop, np.float32)
-    wav[pad : pad + len(speech)] = speech
+    n_frames = len(wav) // hop
     opening = mouth_openness(wav, SR, n_frames, FPS)
     poses = head_motion(rng, n_frames, FPS)
     animator = _STATE["animators"][ident_k]

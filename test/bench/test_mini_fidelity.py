@@ -1,0 +1,73 @@
+"""The measures of bench/mini_fidelity.py find what they should on signals built to have it:
+the lip-sync peak at the right shift, mouth opening independent of zoom, the head-motion spread
+over frames and across clips, and a table that says 'no' when a target is missed."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import mini_fidelity as mf  # noqa: E402
+
+
+def speech_clip(lag: int, n_frames: int = 120, seed: int = 0) -> mf.Clip:
+    """A clip whose mouth opening is its speech energy ``lag`` frames earlier."""
+    rng = np.random.default_rng(seed)
+    envelope = np.convolve(rng.random(n_frames + 10), np.ones(3) / 3, mode="same")[:n_frames]
+    wav = (rng.standard_normal(n_frames * mf.SAMPLES_PER_FRAME)
+           * np.repeat(envelope, mf.SAMPLES_PER_FRAME)).astype(np.float32)  # fmt: skip
+    energy = mf.frame_energy(wav, n_frames)
+    opening = np.roll(energy, lag)
+    return mf.Clip(0, wav, track={"opening": opening})
+
+
+def test_frame_energy_is_the_rms_of_each_40_ms():
+    wav = np.concatenate([np.full(640, 0.5), np.zeros(640), np.full(100, -1.0)]).astype(np.float32)
+    np.testing.assert_allclose(mf.frame_energy(wav, 3), [0.5, 0.0, np.sqrt(100 / 640)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("lag", [0, 2, -3])
+def test_lip_curve_peaks_where_the_mouth_follows_the_speech(lag):
+    curve = mf.lip_curve([speech_clip(lag, seed=s) for s in range(3)], model_size=64)
+    assert mf.SHIFTS[int(np.argmax(curve))] == -lag
+    assert max(curve) > 0.95 and curve[mf.SHIFTS.index(0)] < (0.6 if lag else 1.01)
+
+
+def test_mouth_opening_is_scale_free():
+    lm = np.zeros((1, 68, 2))
+    lm[0, 36], lm[0, 45] = (10, 20), (50, 20)  # eye corners 40 apart
+    lm[0, [61, 62, 63], 1], lm[0, [67, 66, 65], 1] = 60, 68  # lips 8 apart
+    assert mf.mouth_opening(lm)[0] == pytest.approx(0.2)
+    assert mf.mouth_opening(lm * 3)[0] == pytest.approx(0.2)
+
+
+def test_head_motion_spread_within_and_across_clips():
+    t = np.arange(50)
+    still = np.zeros((50, 3))
+    sway = np.stack([2 * np.sin(t / 5)] * 3, axis=1)
+    clips = [mf.Clip(0, np.zeros(1), track={"pose": p}) for p in (still, sway, sway)]
+    stats = mf.head_motion_stats(clips, [[1, 2], [0, 1]], model_size=64)
+    assert stats["within_clip_deg"] == pytest.approx(np.std(sway[:, 0]) * 2 / 3)
+    # group [1, 2]: identical clips, no spread; [0, 1]: |sway| / 2 per frame
+    assert stats["across_deg"] == pytest.approx(np.mean(np.abs(sway[:, 0]) / 2) / 2)
+
+
+def test_table_reports_missed_targets():
+    res = {
+        "wer": {"ours": 90.0, "corpus": 40.0, "corpus_through_our_vocoder": 55.0},
+        "voice": {"ours_same": 0.8, "ours_other": 0.6, "corpus_same": 0.9, "corpus_other": 0.6},
+        "spread": {"f_id": {"speech_spread": 0.01, "cond_pose_over_identity": 0.1},
+                   "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3}},
+        "id_distance": {"ours": 0.5, "corpus": 0.2},
+        "lips": {"shifts": mf.SHIFTS, "ours": [0.1] * 5 + [0.5] + [0.1] * 5,
+                 "corpus": [0.1] * 5 + [0.8] + [0.1] * 5},
+        "head": {"ours": {"within_clip_deg": 1.0, "across_deg": 0.5},
+                 "corpus": {"within_clip_deg": 1.5, "across_deg": 1.0}},
+        "ablation": {"emb": [0.0] * 11},
+    }  # fmt: skip
+    text, met = mf.table(res)
+    assert met == {"wer": bool(90 <= 80), "voice": True, "spread": True, "id": False,
+                   "lips": True, "div": True}  # fmt: skip
+    assert text.count("**no**") == 2 and "| emb | 0.000 |" in text
