@@ -26,6 +26,7 @@ Results: ``<out>/results.json`` and ``<out>/table.md`` (also printed).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -272,7 +273,7 @@ def _abs(dump: Path, path: str) -> Path:
 def evaluate(args) -> dict:
     from ttsf.data.mini.generate import speaker_id, utterance_audio
     from ttsf.metrics.ngram_lm import write_arpa
-    from ttsf.synthesis import SynthesisControls, Synthesizer
+    from ttsf.synthesis import Synthesizer, load_decode_config
 
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -287,8 +288,9 @@ def evaluate(args) -> dict:
     idents = corpus_identities(args.corpus_seed)
     stills = {k: i.image for k, i in idents.items()}
     speakers = {speaker_id(args.corpus_seed, k): k for k in idents}
-    controls = SynthesisControls(n_timesteps=args.n_timesteps, motion_steps=args.n_timesteps)
-    res: dict = {"sentences": len(sentences), "identities": len(idents), "seeds": args.seeds}
+    controls, _ = load_decode_config(args.decode_config)
+    res: dict = {"sentences": len(sentences), "identities": len(idents), "seeds": args.seeds,
+                 "controls": dataclasses.asdict(controls)}  # fmt: skip
 
     synth = Synthesizer.load(Path(args.exp) / "model.pth")
     size = synth.image_size
@@ -455,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--spread_sentences", type=int, default=3)
     p.add_argument("--seeds", type=int, nargs="+", default=[1000, 1001],
                    help="synthesis seeds, not used in training or decoding")  # fmt: skip
-    p.add_argument("--n_timesteps", type=int, default=10)
+    p.add_argument("--decode_config", help="the recipe's decode.yaml (its seed is replaced)")
     p.add_argument("--corpus_seed", type=int, default=0, help="the seed the corpus was made with")
     p.add_argument("--corpus_clips", type=int, default=4, help="stage-2 clips per identity")
     p.add_argument("--threads", type=int, default=2)

@@ -13,6 +13,7 @@ audio and video streams have equal durations.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -35,7 +36,9 @@ from ttsf.video.writer import VideoWriter
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Synthesizer", "SynthesisError", "SynthesisControls", "split_sentences"]
+__all__ = [
+    "Synthesizer", "SynthesisError", "SynthesisControls", "split_sentences", "load_decode_config"
+]
 
 
 class SynthesisError(ValueError):
@@ -300,6 +303,21 @@ class Synthesizer:
         length = int(speech["mel_lengths"][0])
         wav = self.vocoder(mel[:1, :, :length])[0]
         return wav.float().cpu().numpy()
+
+
+def load_decode_config(path: str | os.PathLike | None) -> tuple[SynthesisControls, list[str]]:
+    """A decode.yaml -> its ``SynthesisControls`` and ``model_overrides`` (None: defaults)."""
+    from ttsf.config import ConfigError
+
+    cfg = load_config(path) if path else {}
+    fields = {f.name for f in dataclasses.fields(SynthesisControls)}
+    unknown = sorted(set(cfg) - fields - {"model_overrides"})
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {unknown} in {path}; valid: {sorted(fields)} and model_overrides"
+        )
+    controls = SynthesisControls(**{k: v for k, v in cfg.items() if k in fields})
+    return controls, list(cfg.get("model_overrides") or [])
 
 
 def build_vocoder(cfg: dict) -> torch.nn.Module:

@@ -181,3 +181,18 @@ def test_cfm_loss_falls_on_one_batch():
         opt.step()
     end = cfm_eval()
     assert end < 0.6 * start, (start, end)
+
+
+def test_unpadded_fast_path_equals_the_masked_computation():
+    from ttsf.tts.unet_decoder import UNetDecoder
+
+    torch.manual_seed(0)
+    unet = UNetDecoder(n_feats=8, spk_emb_dim=4, channels=(16, 16), attention_head_dim=8,
+                       num_mid_blocks=1).eval()  # fmt: skip
+    x, mu, spk, t = torch.randn(2, 8, 12), torch.randn(2, 8, 12), torch.randn(2, 4), torch.rand(2)
+    ones = torch.ones(2, 1, 12)
+    fast = unet(x, ones, mu, t, spk)  # mask.all(): mask=None inside
+    # the masked path on the same frames: a padded batch whose padding is cut off afterwards
+    pad = torch.nn.functional.pad
+    masked = unet(pad(x, (0, 4)), pad(ones, (0, 4)), pad(mu, (0, 4)), t, spk)[..., :12]
+    torch.testing.assert_close(fast, masked, rtol=1e-4, atol=1e-5)

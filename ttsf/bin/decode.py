@@ -13,15 +13,13 @@ is listed in ``<out_dir>/failed`` with the reason and the run exits non-zero at 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import sys
 from pathlib import Path
 
-from ttsf.config import load_config
+from ttsf.config import ConfigError
 from ttsf.data.datadir import read_table
-from ttsf.models.ttsf import SynthesisControls
-from ttsf.synthesis import SynthesisError, Synthesizer
+from ttsf.synthesis import SynthesisError, Synthesizer, load_decode_config
 from ttsf.utils.fileio import atomic_open
 from ttsf.video.io import read_video
 
@@ -44,16 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s"
     )
 
-    cfg = load_config(args.config) if args.config else {}
-    fields = {f.name for f in dataclasses.fields(SynthesisControls)}
-    unknown = sorted(set(cfg) - fields - {"model_overrides"})
-    if unknown:
-        print(f"decode: unknown key(s) {unknown} in {args.config}; valid: {sorted(fields)} "
-              "and model_overrides", file=sys.stderr)  # fmt: skip
+    try:
+        controls, model_overrides = load_decode_config(args.config)
+    except ConfigError as exc:
+        print(f"decode: {exc}", file=sys.stderr)
         return 2
-    controls = SynthesisControls(**{k: v for k, v in cfg.items() if k in fields})
-    synth = Synthesizer.load(args.model, "cuda" if args.ngpu > 0 else "cpu",
-                             cfg.get("model_overrides") or [])  # fmt: skip
+    synth = Synthesizer.load(args.model, "cuda" if args.ngpu > 0 else "cpu", model_overrides)
 
     data = Path(args.data_dir)
     texts, frames = read_table(data / "text"), read_table(data / "frames.scp")

@@ -7,7 +7,9 @@ one transformer block per level, two mid blocks, 2 heads of 64, dropout 0.05.
 
 One deliberate difference: the group norms and attention only look at valid frames, so a
 padded batch gives each item the same output as running it alone (Matcha-TTS's group norm
-also averages over padding, and its attention mask is added as a bias of 0/1).
+also averages over padding, and its attention mask is added as a bias of 0/1). A batch without
+padding (one sentence at inference) takes ``mask=None`` through every block: PyTorch's fused
+group norm and unmasked attention, and no mask multiplications, the same numbers faster.
 """
 
 from __future__ import annotations
@@ -20,10 +22,16 @@ from ttsf.nets.flow_matching import timestep_embedding
 __all__ = ["UNetDecoder"]
 
 
-class MaskedGroupNorm(nn.GroupNorm):
-    """GroupNorm whose statistics are taken over valid frames only."""
+def _masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    return x if mask is None else x * mask
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+
+class MaskedGroupNorm(nn.GroupNorm):
+    """GroupNorm whose statistics are taken over valid frames only (``mask=None``: all)."""
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        if mask is None:
+            return nn.functional.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
         b, c, t = x.shape
         g = x.view(b, self.num_groups, c // self.num_groups, t)
         m = mask.view(b, 1, 1, t)
@@ -42,8 +50,8 @@ class Block1D(nn.Module):
         self.conv = nn.Conv1d(dim, dim_out, 3, padding=1)
         self.norm = MaskedGroupNorm(groups, dim_out)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return nn.functional.mish(self.norm(self.conv(x * mask), mask)) * mask
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        return _masked(nn.functional.mish(self.norm(self.conv(_masked(x, mask)), mask)), mask)
 
 
 class ResnetBlock1D(nn.Module):
@@ -56,9 +64,11 @@ class ResnetBlock1D(nn.Module):
         self.block2 = Block1D(dim_out, dim_out)
         self.res_conv = nn.Conv1d(dim, dim_out, 1)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor, t_emb: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None, t_emb: torch.Tensor
+    ) -> torch.Tensor:
         h = self.block1(x, mask) + self.mlp(t_emb).unsqueeze(-1)
-        return self.block2(h, mask) + self.res_conv(x * mask)
+        return self.block2(h, mask) + self.res_conv(_masked(x, mask))
 
 
 class SnakeBeta(nn.Module):
@@ -96,8 +106,8 @@ class TransformerBlock(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.dropout = dropout
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """x (B, T, C), mask (B, T) -> (B, T, C)."""
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """x (B, T, C), mask (B, T) or None -> (B, T, C)."""
         b, t, _ = x.shape
         h = self.norm1(x)
 
@@ -106,7 +116,7 @@ class TransformerBlock(nn.Module):
 
         out = nn.functional.scaled_dot_product_attention(
             heads(self.to_q(h)), heads(self.to_k(h)), heads(self.to_v(h)),
-            attn_mask=mask.bool()[:, None, None, :],
+            attn_mask=None if mask is None else mask.bool()[:, None, None, :],
             dropout_p=self.dropout if self.training else 0.0,
         )  # fmt: skip
         x = x + self.drop(self.to_out(out.transpose(1, 2).reshape(b, t, -1)))
@@ -197,10 +207,10 @@ class UNetDecoder(nn.Module):
         return 2**self.n_down
 
     @staticmethod
-    def _run(blocks: nn.ModuleList, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def _run(blocks: nn.ModuleList, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
         x = x.transpose(1, 2)
         for block in blocks:
-            x = block(x, mask[:, 0])
+            x = block(x, None if mask is None else mask[:, 0])
         return x.transpose(1, 2)
 
     def forward(
@@ -230,13 +240,14 @@ class UNetDecoder(nn.Module):
         if spk is not None:
             h.append(spk.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
         x = torch.cat(h, dim=1)
-        skips, masks = [], [mask]
+        top = None if bool(mask.all()) else mask  # no padding: the unmasked fast path
+        skips, masks = [], [top]
         for resnet, blocks, resample in self.down:
             m = masks[-1]
             x = self._run(blocks, resnet(x, m, t_emb), m)
             skips.append(x)
-            x = resample(x * m)
-            masks.append(m[:, :, ::2])
+            x = resample(_masked(x, m))
+            masks.append(None if m is None else m[:, :, ::2])
         masks.pop()
         m = masks[-1]
         for resnet, blocks in self.mid:
@@ -244,6 +255,6 @@ class UNetDecoder(nn.Module):
         for resnet, blocks, resample in self.up:
             m = masks.pop()
             x = self._run(blocks, resnet(torch.cat([x, skips.pop()], dim=1), m, t_emb), m)
-            x = resample(x * m)
-        x = self.final_block(x, mask)
-        return self.final_proj(x * mask) * mask
+            x = resample(_masked(x, m))
+        x = self.final_block(x, top)
+        return _masked(self.final_proj(_masked(x, top)), top)

@@ -52,7 +52,7 @@ fi
 
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
     ${python} ../../bench/mini_fidelity.py --mini "${MINI}" --dump dump \
-        --exp "${main}" --fv_exp "${main}_fv" \
+        --exp "${main}" --fv_exp "${main}_fv" --decode_config conf/decode.yaml \
         --ablation "emb,mu,energy=${main}" "emb,mu=${main}_emb_mu" "emb=${main}_emb" \
         --n_sentences "${n_sentences}" --out "${out}"
 fi
