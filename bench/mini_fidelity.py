@@ -64,30 +64,23 @@ class Clip:
 
 # -- the judges ----------------------------------------------------------------------------
 class Judges:
-    """pocketsphinx with a task LM, resemblyzer's voice encoder, dlib's face models."""
+    """pocketsphinx with a task LM, resemblyzer's voice encoder (dlib's models: face_track)."""
 
     def __init__(self, lm: Path) -> None:
         from resemblyzer import VoiceEncoder, preprocess_wav
 
-        from ttsf.metrics.wer import PocketsphinxASR
-
-        self.asr = PocketsphinxASR(str(lm))
+        self.lm = str(lm)
         encoder = VoiceEncoder(device="cpu", verbose=False)
         self.voice = lambda wav: encoder.embed_utterance(preprocess_wav(wav, source_sr=SR))
 
     def wer(self, clips: list[Clip]) -> tuple[float, list[str]]:
-        """Corpus WER (%) of the clips' speech against their sentences, and the transcripts."""
-        from ttsf.metrics.wer import word_edits
+        """Corpus WER (%) of the clips' speech against their sentences, scored as stage 6
+        scores (the ``wer`` metric, pocketsphinx back-end), and the transcripts."""
+        from ttsf.metrics.wer import WER
 
-        errors = words = 0
-        hyps = []
-        for c in clips:
-            hyp = self.asr(c.wav).lower()
-            e = word_edits(c.sentence.lower(), hyp)
-            errors += e["substitutions"] + e["deletions"] + e["insertions"]
-            words += e["ref_words"]
-            hyps.append(hyp)
-        return 100.0 * errors / words, hyps
+        metric = WER(backend="pocketsphinx", lm=self.lm)
+        hyps = [metric.score({"hyp_wav": c.wav, "text": c.sentence})["asr_text"] for c in clips]
+        return metric.corpus_scores()["wer"], hyps
 
 
 def judge_frames(frames: np.ndarray, model_size: int) -> np.ndarray:
@@ -272,8 +265,9 @@ def _abs(dump: Path, path: str) -> Path:
 # -- the table -------------------------------------------------------------------------------
 def evaluate(args) -> dict:
     from ttsf.data.mini.generate import speaker_id, utterance_audio
+    from ttsf.metrics.dlib_face import face_descriptor
     from ttsf.metrics.ngram_lm import write_arpa
-    from ttsf.synthesis import Synthesizer, load_decode_config
+    from ttsf.synthesis import Synthesizer, _to_uint8, load_decode_config
 
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -332,12 +326,8 @@ def evaluate(args) -> dict:
         res["spread"]["f_v"] = voice_spread(fv, stills, spread_sents, args.seeds[0], controls,
                                             judges)  # fmt: skip
     # 4 identity kept
-    portrait_desc = {}
-    for k, p in portraits.items():
-        from ttsf.metrics.dlib_face import face_descriptor
-        from ttsf.synthesis import _to_uint8
-
-        portrait_desc[k] = face_descriptor(judge_frames(_to_uint8(p), size)[0])
+    portrait_desc = {k: face_descriptor(judge_frames(_to_uint8(p), size)[0])
+                     for k, p in portraits.items()}  # fmt: skip
 
     def id_dist(cs: list[Clip]) -> float:
         return float(np.median(np.concatenate([

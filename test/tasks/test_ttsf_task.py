@@ -178,3 +178,18 @@ def test_voice_from_must_be_f_id_or_f_v(dump):
     task = get_registry("task").build("ttsf")
     with pytest.raises(ValueError, match="voice_from must be 'f_id' or 'f_v', got 'f_s'"):
         task.build_model({**TINY_JOINT, "model_conf": {"voice_from": "f_s"}}, str(dump))
+
+
+def test_lr_scale_gives_a_module_its_own_learning_rate(dump):
+    task = get_registry("task").build("ttsf")
+    cfg = {**TINY_JOINT, "optim_conf": {"lr": 1e-3, "betas": [0.5, 0.99]},
+           "lr_scale": {"tts.conditioning": 20}}  # fmt: skip
+    model = task.build_model(cfg, str(dump))
+    gen = task.build_optimizers(cfg, model)[0]
+    lrs = {g["lr"]: len(g["params"]) for g in gen.param_groups}
+    assert lrs == {1e-3: lrs[1e-3], 2e-2: 2}  # the projection's weight and bias
+    assert all(g["betas"] == [0.5, 0.99] for g in gen.param_groups)
+    n_gen = sum(1 for n, p in model.named_parameters() if not n.startswith("discriminator."))
+    assert sum(lrs.values()) == n_gen
+    with pytest.raises(ConfigError, match=r"no trainable parameters under \['tts.nope'\]"):
+        task.build_optimizers({**cfg, "lr_scale": {"tts.nope": 2}}, model)

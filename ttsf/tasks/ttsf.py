@@ -21,6 +21,7 @@ Config keys (besides the trainer's)::
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
     image_size: 256   # frames are resized to it (the dump holds 256x256 crops)
     optim_conf: {lr: ...}; d_optim_conf: {lr: ...}
+    lr_scale: {tts.conditioning: 20}   # optional: faster learning for some parameters
     audio_encoder: mel_conv   # optional (cascade comparisons), with loss_weights.lambda_audio_enc
     vocoder, vocoder_conf, text_frontend, text_frontend_conf: used at decoding only
 
@@ -180,7 +181,7 @@ class TTSFTask(AbsTask):
     other_keys = (
         "token_type", "token_list", "feats_stats", "losses", "loss_weights", "model_conf",
         "window", "n_recon", "image_size", "tts_init", "d_optim_conf", "face_detector",
-        "face_scale",
+        "face_scale", "lr_scale",
     )  # fmt: skip
 
     def resolve_config(self, cfg: dict, data_dir: str) -> dict:
@@ -310,12 +311,25 @@ class TTSFTask(AbsTask):
         return collate_joint(cfg.get("n_recon", 5))
 
     def build_optimizers(self, cfg: dict, model: nn.Module) -> list[torch.optim.Optimizer]:
-        gen = [
-            p
-            for n, p in model.named_parameters()
-            if p.requires_grad and not n.startswith(_D_PREFIX)
-        ]
-        opts = [torch.optim.Adam(gen, **(cfg.get("optim_conf") or {}))]
+        """Adam for everything but D (``lr_scale: {module prefix: factor}`` scales the learning
+        rate of some parameters, e.g. a zero-initialised new layer), and Adam for D."""
+        optim_conf = dict(cfg.get("optim_conf") or {})
+        scale = dict(cfg.get("lr_scale") or {})
+        groups: dict[float, list[nn.Parameter]] = {}
+        used = set()
+        for n, p in model.named_parameters():
+            if not p.requires_grad or n.startswith(_D_PREFIX):
+                continue
+            prefix = next((k for k in scale if n == k or n.startswith(k + ".")), None)
+            used.add(prefix)
+            groups.setdefault(float(scale[prefix]) if prefix else 1.0, []).append(p)
+        unknown = sorted(set(scale) - used)
+        if unknown:
+            raise ConfigError(f"lr_scale: no trainable parameters under {unknown}")
+        lr = optim_conf.pop("lr", 1e-3)
+        opts = [torch.optim.Adam(
+            [{"params": ps, "lr": lr * f} for f, ps in sorted(groups.items())], lr=lr, **optim_conf
+        )]  # fmt: skip
         if model.discriminator is not None:
             d_conf = cfg.get("d_optim_conf") or cfg.get("optim_conf") or {}
             opts.append(torch.optim.Adam(model.discriminator.parameters(), **d_conf))
