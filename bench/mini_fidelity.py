@@ -44,7 +44,8 @@ FPS = 25
 SAMPLES_PER_FRAME = SR // FPS
 JUDGE_SIZE = 256  # dlib's HOG detector wants faces of ~80 px and more
 SHIFTS = list(range(-5, 6))  # video frames; > 0: the energy k frames later than the mouth
-#: portrait poses for the voice-steadiness claim (degrees, shift x, shift y, zoom): within the
+#: portrait poses for the voice-steadiness claim (degrees, shift x, shift y, zoom: as
+#: ttsf.data.mini.render.apply_pose takes them): within the
 #: corpus's head sway (+-3 degrees, +-2 % shift and zoom), so every pose is one seen in training
 POSES = [(0, 0, 0, 1.0), (3, 0.02, 0, 1.02), (-3, -0.02, 0.01, 0.98), (2, 0, -0.02, 1.0),
          (-2, 0.01, 0.02, 1.02)]  # fmt: skip
@@ -165,17 +166,6 @@ def cos(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # -- synthesis -------------------------------------------------------------------------------
-def affine(image: np.ndarray, pose: tuple[float, float, float, float]) -> np.ndarray:
-    """The still with a head pose as the corpus renders one (ttsf.data.mini.render.Animator)."""
-    import cv2
-
-    h, w = image.shape[:2]
-    deg, tx, ty, zoom = pose
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, zoom)
-    m[:, 2] += (tx * w, ty * h)
-    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-
-
 def our_clips(synth, stills, sentences, seeds, controls) -> tuple[list[Clip], dict]:
     """Every (identity, sentence, seed) -> Clip; and each identity's portrait tensor."""
     clips, portraits = [], {}
@@ -193,22 +183,19 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
     Also the spread of the TTS condition vector itself, relative to the identities' spread."""
+    from ttsf.data.mini.render import apply_pose
+
     spreads, conds = [], {}
     for k, still in stills.items():
         conds[k] = []
         embs = {s: [] for s in sentences}
         for pose in POSES:
-            code = synth.model.encode_portrait(synth.portrait(affine(still, pose)))
+            code = synth.model.encode_portrait(synth.portrait(apply_pose(still, pose)))
             f_s, _, f_id, _ = code
             conds[k].append(synth.model.voice(f_s, f_id)[0].numpy())
-            for s in sentences:
-                ids = synth.text_to_ids(s)
-                with torch.inference_mode():
-                    speech = synth.model.tts.inference(
-                        ids, torch.tensor([ids.shape[1]]), cond=synth.model.voice(f_s, f_id),
-                        n_timesteps=controls.n_timesteps, temperature=controls.temperature,
-                        generator=torch.Generator().manual_seed(seed),
-                    )  # fmt: skip
+            for s in sentences:  # speech only: the lazily rendered frames are never drawn
+                speech, _ = synth.model.synthesize(synth.text_to_ids(s), code,
+                                                   replace(controls, seed=seed))  # fmt: skip
                 embs[s].append(judges.voice(synth.vocode(speech)))
         for e in embs.values():
             e = np.stack(e)
@@ -234,11 +221,12 @@ def corpus_identities(seed: int) -> dict:
 
 def corpus_clips(dump: Path, speakers: dict[str, int], per_identity: int) -> list[Clip]:
     """Stage-2 clips (face crops + audio) of the training identities, from dev then train."""
+    from ttsf.data.datadir import read_table
     from ttsf.video.io import read_audio, read_video
 
     chosen: dict[int, list[tuple[str, str, str]]] = {k: [] for k in speakers.values()}
     for subset in ("dev", "train"):
-        spk, frames, wavs = (_kaldi_table(dump / subset / name)
+        spk, frames, wavs = (read_table(dump / subset / name)
                              for name in ("utt2spk", "frames.scp", "wav.scp"))  # fmt: skip
         for utt in sorted(spk):
             k = speakers.get(spk[utt])
@@ -250,10 +238,6 @@ def corpus_clips(dump: Path, speakers: dict[str, int], per_identity: int) -> lis
             frames, _ = read_video(_abs(dump, frames_path))
             clips.append(Clip(k, read_audio(_abs(dump, wav_path), SR), frames))
     return clips
-
-
-def _kaldi_table(path: Path) -> dict[str, str]:
-    return dict(line.split(maxsplit=1) for line in path.read_text().splitlines() if line.strip())
 
 
 def _abs(dump: Path, path: str) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mouth_openness", "head_motion", "Animator"]
+__all__ = ["mouth_openness", "head_motion", "apply_pose", "Animator"]
 
 
 def mouth_openness(wav: np.ndarray, sr: int, n_frames: int, fps: float = 25.0) -> np.ndarray:
@@ -87,9 +87,16 @@ class Animator:
             cv2.ellipse(cavity, centre, axes, 0, 0, 360, 1.0, -1, cv2.LINE_AA)
             cavity = cv2.GaussianBlur(cavity, (5, 5), 0)[..., None] * 0.85
             img = (img * (1 - cavity) + np.array([60, 20, 25]) * cavity).astype(np.uint8)
-        h, w = img.shape[:2]
-        deg, tx, ty, zoom = pose
-        m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, zoom)
-        m[:, 2] += (tx * w, ty * h)
-        return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+        return apply_pose(img, pose)
+
+
+def apply_pose(img: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """(S, S, 3) image seen with a head pose from :func:`head_motion`: rotated about the centre,
+    shifted and zoomed (reflected at the borders)."""
+    import cv2
+
+    h, w = img.shape[:2]
+    deg, tx, ty, zoom = pose
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, zoom)
+    m[:, 2] += (tx * w, ty * h)
+    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
