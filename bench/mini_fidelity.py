@@ -266,11 +266,15 @@ def evaluate(args) -> dict:
     idents = corpus_identities(args.corpus_seed)
     stills = {k: i.image for k, i in idents.items()}
     speakers = {speaker_id(args.corpus_seed, k): k for k in idents}
-    controls, _ = load_decode_config(args.decode_config)
+    controls, model_overrides = load_decode_config(args.decode_config)
+
+    def load(exp: str) -> Synthesizer:
+        return Synthesizer.load(Path(exp) / "model.pth", overrides=model_overrides)
+
     res: dict = {"sentences": len(sentences), "identities": len(idents), "seeds": args.seeds,
                  "controls": dataclasses.asdict(controls)}  # fmt: skip
 
-    synth = Synthesizer.load(Path(args.exp) / "model.pth")
+    synth = load(args.exp)
     size = synth.image_size
     clips, portraits = our_clips(synth, stills, sentences, args.seeds, controls)
     first = [c for c in clips if c.seed == args.seeds[0]]
@@ -306,7 +310,7 @@ def evaluate(args) -> dict:
     res["spread"] = {"f_id": voice_spread(synth, stills, spread_sents, args.seeds[0], controls,
                                           judges)}  # fmt: skip
     if args.fv_exp:
-        fv = Synthesizer.load(Path(args.fv_exp) / "model.pth")
+        fv = load(args.fv_exp)
         res["spread"]["f_v"] = voice_spread(fv, stills, spread_sents, args.seeds[0], controls,
                                             judges)  # fmt: skip
     # 4 identity kept
@@ -336,7 +340,7 @@ def evaluate(args) -> dict:
         if Path(exp).resolve() == Path(args.exp).resolve():
             curve = res["lips"]["ours"]
         else:
-            variant = Synthesizer.load(Path(exp) / "model.pth")
+            variant = load(exp)
             curve = lip_curve(our_clips(variant, stills, sentences, args.seeds[:1], controls)[0],
                               size).tolist()  # fmt: skip
         res["ablation"][name] = curve
