@@ -151,6 +151,11 @@ class Synthesizer:
             face_scale=cfg.get("face_scale", 1.8),
         )  # fmt: skip
 
+    @property
+    def samples_per_frame(self) -> int:
+        """Audio samples per video frame (16 kHz, 25 fps: 640)."""
+        return self.vocoder.hop_length * self.model.mel_per_frame
+
     # -- inputs -------------------------------------------------------------------------
     def text_to_ids(self, text: str) -> torch.Tensor:
         """(1, T_text) token ids; a clear error for text the frontend cannot use."""
@@ -222,7 +227,7 @@ class Synthesizer:
         portrait = self.model.encode_portrait(self.portrait(image, aligned=aligned))
         out_mp4 = Path(out_mp4)
         size = self.image_size
-        hop = self.vocoder.hop_length * self.model.mel_per_frame  # samples per video frame
+        hop = self.samples_per_frame
         sr = self.vocoder.sample_rate
         wavs = []
         with VideoWriter(out_mp4, size, size, sr=sr) as writer:
@@ -258,7 +263,7 @@ class Synthesizer:
         """
         speech, chunks = self.model.synthesize(self.text_to_ids(text), portrait, controls)
         frames = np.concatenate([_to_uint8(c) for c in chunks])
-        hop = self.vocoder.hop_length * self.model.mel_per_frame
+        hop = self.samples_per_frame
         return self.vocode(speech)[: len(frames) * hop], frames
 
     def animate_audio_to_file(
@@ -287,7 +292,7 @@ class Synthesizer:
         except ValueError as exc:
             raise SynthesisError(str(exc)) from exc
         size = self.image_size
-        hop = self.vocoder.hop_length * self.model.mel_per_frame
+        hop = self.samples_per_frame
         with VideoWriter(out_mp4, size, size, sr=sr) as writer:
             for chunk in frames:
                 writer.write_frames(_to_uint8(chunk))
