@@ -19,6 +19,14 @@ def test_overrides_nested_and_typed():
     assert cfg == {"a": {"b": 2, "c": [1, 2]}, "x": {"y": {"z": True}}, "s": "none"}
 
 
+def test_floats_without_a_dot(tmp_path):
+    """PyYAML alone reads lr: 1e-3 as a string; configs and overrides read it as a float."""
+    (tmp_path / "c.yaml").write_text("optim_conf: {lr: 1e-3}\nname: 1e\nsteps: 5\n")
+    cfg = load_config(tmp_path / "c.yaml", ["optim_conf.eps=-1E-8", "big=2e5"])
+    assert cfg == {"optim_conf": {"lr": 1e-3, "eps": -1e-8}, "name": "1e", "steps": 5, "big": 2e5}
+    assert isinstance(cfg["steps"], int)
+
+
 def test_override_errors():
     with pytest.raises(ConfigError, match="key=value"):
         apply_overrides({}, ["novalue"])

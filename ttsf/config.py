@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -36,12 +37,35 @@ class ConfigError(ValueError):
     """A config file or override that cannot be used; the message says which and why."""
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML reads ``1e-3`` as the string "1e-3" (YAML 1.1 wants ``1.0e-3``); researchers
+    write learning rates the first way, so read floats as YAML 1.2 (and Python) do."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
 def _parse_value(text: str) -> Any:
     """``"4"`` -> 4, ``"[1, 2]"`` -> [1, 2], ``"none"`` -> "none" (a plugin name, not null)."""
     if text.lower() in ("none",):
         return text
     try:
-        return yaml.safe_load(text)
+        return _load_yaml(text)
     except yaml.YAMLError:
         return text
 
@@ -84,7 +108,7 @@ def _read_yaml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
     if path.resolve() in chain:
         raise ConfigError(f"config file {path}: its 'base:' chain loops back to itself")
     try:
-        cfg = yaml.safe_load(path.read_text()) or {}
+        cfg = _load_yaml(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
     if not isinstance(cfg, dict):
