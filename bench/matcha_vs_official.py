@@ -1,6 +1,7 @@
 """Our acoustic model (ttsf.tts.matcha) vs the official Matcha-TTS, side by side in one process.
 
     python bench/matcha_vs_official.py [--steps 2 4 10] [--seconds 2 8] [--reps 5] [--threads 2]
+        [--no-bf16]
 
 The official model is the ``matcha-tts`` package from PyPI (0.0.7.2), installed by this script on
 first use into its own venv ``bench/.venv-matcha`` (gitignored): ``pip install --no-deps`` of it
@@ -16,6 +17,9 @@ and decoder: the official model's speaker table, ours the face_id projection of 
 vector), random weights, the same token ids, and the duration predictor of both set to 70 ms per
 token, so both produce exactly the same number of mel frames. RTF = synthesis time / seconds of
 mel (16 kHz, hop 160). Timings interleave ours/official, median and (min) of ``--reps``.
+Unless ``--no-bf16``, ours also runs at ``precision: bf16`` (ttsf/utils/precision.py; the
+official package has no such option), and the table gives how far its mel is from ours at fp32
+from the same noise (relative L2).
 """
 
 from __future__ import annotations
@@ -87,10 +91,11 @@ def build_official(vocab: int, device):
     )["mel"]  # fmt: skip
 
 
-def build_ours(vocab: int, device):
+def build_ours(vocab: int, device, precision: str = "fp32"):
     import torch
 
     from ttsf.registry import get_registry
+    from ttsf.utils.precision import autocast
 
     model = (
         get_registry("tts")
@@ -100,13 +105,16 @@ def build_ours(vocab: int, device):
     )
     benchlib.set_token_duration(model.encoder.proj_w.proj)
     f_id = torch.randn(1, 512, device=device)
-    return model, lambda ids, steps: model.inference(
-        ids,
-        torch.tensor([ids.shape[1]], device=device),
-        cond=f_id,
-        n_timesteps=steps,
-        temperature=0.667,
-    )["mel"]
+
+    def run(ids, steps, precision=precision):
+        with autocast(device, precision):
+            mel = model.inference(
+                ids, torch.tensor([ids.shape[1]], device=device), cond=f_id, n_timesteps=steps,
+                temperature=0.667, generator=torch.Generator(device).manual_seed(0),
+            )["mel"]  # fmt: skip
+        return mel.float()
+
+    return model, run
 
 
 def main() -> None:
@@ -118,6 +126,8 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--venv", type=Path, default=VENV)
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time ours at bfloat16 precision")  # fmt: skip
     args = p.parse_args()
     if os.path.abspath(sys.prefix) != os.path.abspath(args.venv):
         if not venv_python(args.venv).is_file():
@@ -139,27 +149,38 @@ def main() -> None:
           f"({benchlib.n_params(official) / 1e6:.2f} M params) vs ours "
           f"({benchlib.n_params(ours) / 1e6:.2f} M params, incl. face_id projection)")  # fmt: skip
     print("\nRTF = time / speech seconds, median (min) of", args.reps, "interleaved runs")
+    cols = ["ours", "official"] + (["ours bf16"] if args.bf16 else [])
     print(f"{'speech s':>8s} {'steps':>5s} {'GFLOP ours':>10s} {'official':>9s} "
-          f"{'RTF ours':>15s} {'RTF official':>15s} {'speed-up':>8s}")  # fmt: skip
+          + " ".join(f"{'RTF ' + c:>15s}" for c in cols) + f" {'speed-up':>8s}"
+          + (f" {'bf16':>8s} {'bf16 err':>8s}" if args.bf16 else ""))  # fmt: skip
     with torch.inference_mode():
         for seconds in args.seconds:
             n_tok = int(round(seconds * 100 / benchlib.FRAMES_PER_TOKEN))
             ids = torch.randint(2, vocab, (1, n_tok), generator=torch.Generator().manual_seed(1))
             ids = ids.to(args.device)
             for steps in args.steps:
-                fa, fb = partial(run_ours, ids, steps), partial(run_official, ids, steps)
-                a, b = fa(), fb()
-                if a.shape != b.shape:
-                    raise RuntimeError(f"unequal outputs: ours {a.shape}, official {b.shape}")
-                audio = a.shape[-1] / 100
-                f_a, f_b = benchlib.count_flops(fa) / 1e9, benchlib.count_flops(fb) / 1e9
-                t = benchlib.interleaved({"ours": fa, "official": fb}, reps=args.reps,
+                fns = {"ours": partial(run_ours, ids, steps),
+                       "official": partial(run_official, ids, steps)}  # fmt: skip
+                if args.bf16:
+                    fns["ours bf16"] = partial(run_ours, ids, steps, "bf16")
+                out = {name: fn() for name, fn in fns.items()}
+                if out["ours"].shape != out["official"].shape:
+                    raise RuntimeError(f"unequal outputs: ours {out['ours'].shape}, "
+                                       f"official {out['official'].shape}")  # fmt: skip
+                audio = out["ours"].shape[-1] / 100
+                f_a = benchlib.count_flops(fns["ours"]) / 1e9
+                f_b = benchlib.count_flops(fns["official"]) / 1e9
+                t = benchlib.interleaved(fns, reps=args.reps,
                                          sync=benchlib.device_sync(args.device))  # fmt: skip
-                print(f"{audio:8.2f} {steps:5d} {f_a:10.2f} {f_b:9.2f} "
-                      f"{benchlib.fmt_times(t['ours'], audio):>15s} "
-                      f"{benchlib.fmt_times(t['official'], audio):>15s} "
-                      f"{benchlib.med(t['official']) / benchlib.med(t['ours']):7.2f}x",
-                      flush=True)  # fmt: skip
+                row = (f"{audio:8.2f} {steps:5d} {f_a:10.2f} {f_b:9.2f} "
+                       + " ".join(f"{benchlib.fmt_times(t[c], audio):>15s}" for c in cols)
+                       + f" {benchlib.med(t['official']) / benchlib.med(t['ours']):7.2f}x")
+                if args.bf16:
+                    ref = out["ours"]
+                    err = float((out["ours bf16"] - ref).norm() / ref.norm())
+                    speed = benchlib.med(t["official"]) / benchlib.med(t["ours bf16"])
+                    row += f" {speed:7.2f}x {err:8.4f}"
+                print(row, flush=True)
     print(f"load average at end: {benchlib.loadavg()}")
 
 

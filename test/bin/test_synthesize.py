@@ -155,3 +155,35 @@ def test_synthesize_arrays_matches_the_file_written(exp, astronaut, tmp_path):
     import soundfile as sf
 
     np.testing.assert_allclose(sf.read(tmp_path / "a.wav", dtype="float32")[0], wav, atol=1e-4)
+
+
+def test_bf16_precision_is_close_to_fp32(exp, astronaut):
+    """bf16 autocast: same lengths, float32 results, speech and frames within bfloat16 error."""
+    from ttsf.synthesis import SynthesisControls, Synthesizer
+
+    exp_dir, _ = exp
+    synth = Synthesizer.load(exp_dir / "model.pth")
+    code = synth.model.encode_portrait(synth.portrait(astronaut / "one.png"))
+    out = {}
+    for precision in ("fp32", "bf16"):
+        controls = SynthesisControls(n_timesteps=4, motion_steps=4, seed=3, precision=precision)
+        speech, chunks = synth.model.synthesize(synth.text_to_ids("Hello there."), code, controls)
+        frames = torch.cat(list(chunks))
+        assert speech["mel"].dtype == frames.dtype == torch.float32
+        out[precision] = speech["mel"], frames
+    (mel32, frames32), (mel16, frames16) = out["fp32"], out["bf16"]
+    assert mel16.shape == mel32.shape and frames16.shape == frames32.shape
+    assert 0 < float((mel16 - mel32).norm() / mel32.norm()) < 0.03
+    assert float((frames16 - frames32).abs().mean()) < 0.01  # frames in [-1, 1]
+
+
+def test_unknown_precision_is_refused(tmp_path):
+    from ttsf.synthesis import load_decode_config
+
+    cfg = tmp_path / "decode.yaml"
+    cfg.write_text("precision: fp16\n")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        load_decode_config(cfg)
+    with pytest.raises(SystemExit):
+        synthesize.get_parser().parse_args(["--model", "m", "--text", "x", "--out", "o.mp4",
+                                            "--precision", "fp16"])  # fmt: skip

@@ -2,7 +2,7 @@
 
     ttsf-synthesize --model exp/ttsf/packed/model.tar --text "Hello there." --image face.jpg \\
         --out hello.mp4 [--steps 10] [--temperature 0.667] [--speaking_rate 1.0] \\
-        [--motion_scale 1.0] [--seed 0] [--device cpu]
+        [--motion_scale 1.0] [--seed 0] [--device cpu] [--precision fp32|bf16]
     ttsf-synthesize --model ... --text_file speech.txt --image face.jpg --out speech.mp4
     ttsf-synthesize --model ... --list jobs.tsv --out out_dir/   # lines: id<TAB>image<TAB>text
     ttsf-synthesize --model ... --audio speech.wav --image face.jpg --out talk.mp4   # audio-driven
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ttsf.models.ttsf import SynthesisControls
 from ttsf.synthesis import SynthesisError, Synthesizer
+from ttsf.utils.precision import PRECISIONS
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -45,6 +46,8 @@ def get_parser() -> argparse.ArgumentParser:
     p.add_argument("--speaking_rate", type=float, default=1.0, help="> 1 speaks faster")
     p.add_argument("--motion_scale", type=float, default=d.motion_scale, help="head motion gain")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--precision", choices=PRECISIONS, default=d.precision,
+                   help="bf16: faster on CPUs with AVX512-BF16/AMX and recent GPUs")  # fmt: skip
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--override", action="append", default=[],
                    help="model config override, e.g. vocoder=griffin_lim (repeatable)")  # fmt: skip
@@ -63,6 +66,7 @@ def controls_from_args(args: argparse.Namespace) -> SynthesisControls:
         motion_temperature=args.motion_temperature,
         motion_scale=args.motion_scale,
         seed=args.seed,
+        precision=args.precision,
     )
 
 

@@ -111,12 +111,15 @@ class ConditionalFlowMatching(nn.Module):
             raise ValueError(f"n_timesteps must be >= 1, got {n_timesteps}")
         b, _, t_len = mu.shape
         c = n_channels or mu.shape[1]
-        x = torch.randn(b, c, t_len, device=mu.device, dtype=mu.dtype, generator=generator)
+        # The state stays in (at least) float32 when the estimator runs in bfloat16 (autocast):
+        # the noise is then the same draw as at full precision, and the steps add up exactly.
+        dtype = torch.promote_types(mu.dtype, torch.float32)
+        x = torch.randn(b, c, t_len, device=mu.device, dtype=dtype, generator=generator)
         x = x * temperature
         if x0_mean is not None:
             x = x + x0_mean
         dt = 1.0 / n_timesteps
         for i in range(n_timesteps):
-            t = torch.full((b,), i * dt, device=mu.device, dtype=mu.dtype)
+            t = torch.full((b,), i * dt, device=mu.device, dtype=dtype)
             x = x + dt * self.estimator(x, mask, mu, t, cond)
         return x * mask
