@@ -196,7 +196,7 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             for s in sentences:  # speech only: the lazily rendered frames are never drawn
                 speech, _ = synth.model.synthesize(synth.text_to_ids(s), code,
                                                    replace(controls, seed=seed))  # fmt: skip
-                embs[s].append(judges.voice(synth.vocode(speech)))
+                embs[s].append(judges.voice(synth.vocode(speech, controls.precision)))
         for e in embs.values():
             e = np.stack(e)
             mean = e.mean(axis=0)

@@ -32,6 +32,7 @@ from ttsf.models.ttsf import TTSF, SynthesisControls
 from ttsf.registry import get_registry
 from ttsf.text.abs_frontend import AbsTextFrontend, TextFrontendError
 from ttsf.utils.fileio import atomic_dir, atomic_path
+from ttsf.utils.precision import autocast
 from ttsf.video.writer import VideoWriter
 
 log = logging.getLogger(__name__)
@@ -240,7 +241,7 @@ class Synthesizer:
                 for chunk in frames:
                     writer.write_frames(_to_uint8(chunk))
                     n_frames += chunk.shape[0]
-                wav = self.vocode(speech)[: n_frames * hop]
+                wav = self.vocode(speech, controls.precision)[: n_frames * hop]
                 writer.write_audio(wav)
                 wavs.append(wav)
                 if progress is not None:
@@ -264,7 +265,7 @@ class Synthesizer:
         speech, chunks = self.model.synthesize(self.text_to_ids(text), portrait, controls)
         frames = np.concatenate([_to_uint8(c) for c in chunks])
         hop = self.samples_per_frame
-        return self.vocode(speech)[: len(frames) * hop], frames
+        return self.vocode(speech, controls.precision)[: len(frames) * hop], frames
 
     def animate_audio_to_file(
         self,
@@ -300,13 +301,14 @@ class Synthesizer:
         return {"sentences": 1, "frames": writer.n_frames, "seconds": writer.n_frames * hop / sr}
 
     @torch.inference_mode()
-    def vocode(self, speech: dict) -> np.ndarray:
+    def vocode(self, speech: dict, precision: str = "fp32") -> np.ndarray:
         """The TTS output -> (N,) float32 waveform of the first item."""
         mel = speech.get("mel_denorm")
         if mel is None:
             mel = self.model.tts.denormalize(speech["mel"])
         length = int(speech["mel_lengths"][0])
-        wav = self.vocoder(mel[:1, :, :length])[0]
+        with autocast(self.device, precision):
+            wav = self.vocoder(mel[:1, :, :length])[0]
         return wav.float().cpu().numpy()
 
 

@@ -170,8 +170,9 @@ def test_bf16_precision_is_close_to_fp32(exp, astronaut):
         speech, chunks = synth.model.synthesize(synth.text_to_ids("Hello there."), code, controls)
         frames = torch.cat(list(chunks))
         assert speech["mel"].dtype == frames.dtype == torch.float32
-        out[precision] = speech["mel"], frames
-    (mel32, frames32), (mel16, frames16) = out["fp32"], out["bf16"]
+        out[precision] = speech["mel"], frames, synth.vocode(speech, precision)
+    (mel32, frames32, wav32), (mel16, frames16, wav16) = out["fp32"], out["bf16"]
+    assert wav16.dtype == np.float32 and wav16.shape == wav32.shape
     assert mel16.shape == mel32.shape and frames16.shape == frames32.shape
     assert 0 < float((mel16 - mel32).norm() / mel32.norm()) < 0.03
     assert float((frames16 - frames32).abs().mean()) < 0.01  # frames in [-1, 1]

@@ -34,6 +34,22 @@ def test_pose_from_landmarks_recovers_a_known_yaw():
         assert y == pytest.approx(yaw, abs=0.5) and abs(p) < 0.5 and abs(r) < 0.5
 
 
+def test_pose_from_landmarks_is_not_the_mirrored_solution():
+    """Landmarks of two consecutive generated frames (a blurry 64x64 face, upscaled) on which
+    the unguided solver returned roll +-180 and yaw ~30: both must read as the same upright,
+    slightly turned head."""
+    frames = [[[108, 144], [125, 260], [49, 74], [189, 71], [75, 197], [160, 190]],
+              [[106, 151], [122, 263], [51, 83], [191, 79], [78, 207], [160, 202]]]  # fmt: skip
+    poses = []
+    for six in frames:
+        lm = np.zeros((68, 2))
+        lm[_LANDMARKS] = six
+        poses.append(pose_from_landmarks(lm, 256, 256))
+    for yaw, pitch, roll in poses:
+        assert abs(roll) < 10 and abs(pitch) < 15 and abs(yaw) < 20
+    assert np.abs(poses[0] - poses[1]).max() < 5
+
+
 def test_dlib_id_sim_of_a_frame_with_itself_is_one():
     face = astronaut_face()
     video = np.stack([face] * 3)

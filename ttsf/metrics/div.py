@@ -22,12 +22,20 @@ def pose_from_landmarks(lm: np.ndarray, width: int, height: int) -> np.ndarray:
     """Yaw, pitch, roll (degrees) of a face from its 68 landmarks by cv2.solvePnP.
 
     The camera is a pinhole with focal length = image width and the centre as principal point.
+    The solver starts from a frontal head at the distance the eye corners give: six points
+    admit a mirrored solution (roll near +-180 degrees), which an unguided start reaches on
+    some frames of a blurry face and which would count as 180 degrees of head motion.
     """
     import cv2
 
     cam = np.array([[width, 0, width / 2], [0, width, height / 2], [0, 0, 1]], dtype=np.float64)
-    ok, rvec, _ = cv2.solvePnP(_MODEL_3D, lm[_LANDMARKS], cam, np.zeros(4),
-                               flags=cv2.SOLVEPNP_ITERATIVE)  # fmt: skip
+    pts = lm[_LANDMARKS].astype(np.float64)
+    eyes_px = max(float(np.linalg.norm(pts[3] - pts[2])), 1.0)
+    z = width * float(np.linalg.norm(_MODEL_3D[3] - _MODEL_3D[2])) / eyes_px
+    nose = (pts[0] - [width / 2, height / 2]) * z / width
+    ok, rvec, _ = cv2.solvePnP(_MODEL_3D, pts, cam, np.zeros(4), rvec=np.zeros((3, 1)),
+                               tvec=np.array([[nose[0]], [nose[1]], [z]]),
+                               useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE)  # fmt: skip
     if not ok:
         return np.full(3, np.nan)
     rot, _ = cv2.Rodrigues(rvec)

@@ -4,7 +4,7 @@ bfloat16 doubles the multiply throughput on CPUs with AVX512-BF16 or AMX (AMD Ze
 Sapphire Rapids) and on Ampere and newer GPUs; elsewhere it is emulated and slower. It is
 applied with ``torch.autocast`` (PyTorch keeps norms, softmax and reductions in float32), and the
 ODE states of the TTS and the motion sampler stay in float32, so a trained model's mel moves by
-~0.5% (``bench/precision.py`` measures it on the model you use).
+~0.5% (``bench/matcha_vs_official.py`` prints the deviation beside the speed).
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ class GriffinLimVocoder(AbsVocoder):
     @torch.no_grad()
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
         """mel (B, n_mels, T_mel) de-normalised log-mel -> wav (B, T_mel * 160)."""
-        mag = torch.clamp(self.inv_basis @ mel.float().exp(), min=1e-8) ** self.power
+        with torch.autocast(mel.device.type, enabled=False):  # cheap: always full precision
+            mag = torch.clamp(self.inv_basis @ mel.float().exp(), min=1e-8) ** self.power
         # torch's centred frames give T + 1 frames for T * hop samples: repeat the last one.
         mag = torch.cat([mag, mag[..., -1:]], dim=-1)
         length = mel.shape[-1] * HOP_LENGTH
