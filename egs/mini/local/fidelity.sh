@@ -3,7 +3,7 @@
 # measure its claims with networks that ship in packages (bench/mini_fidelity.py, issue 10).
 #   local/fidelity.sh                 # from egs/mini; results in exp/fidelity_long/
 #   local/fidelity.sh --stage 3       # re-measure only
-# 1: stages 1-4 of the recipe with conf/tuning/train_{tts,ttsf}_long.yaml -> exp/ttsf_long
+# 1: stages 1-4 of the recipe with conf/tuning/train_{tts,syncnet,ttsf}_long.yaml -> exp/ttsf_long
 # 2: the ablations, one config line each, trained side by side (one thread each):
 #      exp/ttsf_long_fv       the voice from f_v instead of f_id (Table 3)
 #      exp/ttsf_long_emb_mu   the lip features from [emb, mu] only (Table 5)
@@ -20,12 +20,14 @@ python=python3
 . ./db.sh
 
 tts_config=conf/tuning/train_tts_long.yaml
+syncnet_config=conf/tuning/train_syncnet_long.yaml
 ttsf_config=conf/tuning/train_ttsf_long.yaml
 main=exp/ttsf_${tag}
 out=exp/fidelity_${tag}
 
 if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
-    ./run.sh --stop_stage 4 --tag "${tag}" --tts_config "${tts_config}" --ttsf_config "${ttsf_config}"
+    ./run.sh --stop_stage 4 --tag "${tag}" --tts_config "${tts_config}" \
+        --syncnet_config "${syncnet_config}" --ttsf_config "${ttsf_config}"
 fi
 
 train_variant() {  # <name> <config override...>
