@@ -300,3 +300,26 @@ def portrait_png(path: Path, size: int = 256) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(path), img[:, :, ::-1])
     return path
+
+
+def add_paper_args(p) -> None:
+    """The options every benchmark of the paper-size synthesiser takes."""
+    p.add_argument("--steps", type=int, default=10, help="TTS and motion ODE steps")
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    p.add_argument("--work_dir", type=Path, default=ROOT / "bench" / ".work")
+
+
+def paper_synthesizer(args):
+    """Under jemalloc and ``args.threads`` threads: a Synthesizer of the paper-size model with
+    random weights (:func:`make_paper_exp`) on ``args.device``, and an aligned portrait png."""
+    ensure_jemalloc()
+    import torch
+
+    from ttsf.synthesis import Synthesizer
+
+    torch.set_num_threads(args.threads)
+    exp = make_paper_exp(args.work_dir / "paper_exp")
+    synth = Synthesizer.load(exp / "model.pth", device=args.device)
+    return synth, portrait_png(args.work_dir / "portrait.png", synth.image_size)

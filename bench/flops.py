@@ -28,29 +28,21 @@ import benchlib  # noqa: E402
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=5.0)
-    p.add_argument("--steps", type=int, default=10)
-    p.add_argument("--reps", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--device", default="cpu")
     p.add_argument("--vocoders", nargs="+", default=["hifigan", "hifigan_v2"])
-    p.add_argument("--work_dir", type=Path, default=benchlib.ROOT / "bench" / ".work")
+    benchlib.add_paper_args(p)
     args = p.parse_args()
-    benchlib.ensure_jemalloc()
+    synth, image = benchlib.paper_synthesizer(args)
     import torch
 
     from ttsf.models.ttsf import SynthesisControls
     from ttsf.registry import get_registry
-    from ttsf.synthesis import Synthesizer, _to_uint8
+    from ttsf.synthesis import _to_uint8
     from ttsf.video.writer import VideoWriter
 
-    torch.set_num_threads(args.threads)
-    exp = benchlib.make_paper_exp(args.work_dir / "paper_exp")
-    synth = Synthesizer.load(exp / "model.pth", device=args.device)
     # no parameter needs a gradient: FlopCounterMode's module tracker would otherwise hook the
     # weight-normed convolutions' parameters, which fails under inference_mode
     model = synth.model.requires_grad_(False)
     synth.vocoder.requires_grad_(False)
-    image = benchlib.portrait_png(args.work_dir / "portrait.png", synth.image_size)
     portrait = synth.portrait(str(image), aligned=True)
     text = benchlib.text_of_seconds(args.seconds, synth.frontend).replace(".", ",")[:-1] + "."
     ids = synth.text_to_ids(text)

@@ -118,22 +118,12 @@ class Cascade:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, nargs="+", default=[5.0, 20.0])
-    p.add_argument("--reps", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--steps", type=int, default=10, help="TTS and motion ODE steps")
-    p.add_argument("--work_dir", type=Path, default=benchlib.ROOT / "bench" / ".work")
+    benchlib.add_paper_args(p)
     args = p.parse_args()
-    benchlib.ensure_jemalloc()
+    synth, image = benchlib.paper_synthesizer(args)
     import torch
 
     from ttsf.models.ttsf import SynthesisControls
-    from ttsf.synthesis import Synthesizer
-
-    torch.set_num_threads(args.threads)
-    exp = benchlib.make_paper_exp(args.work_dir / "paper_exp")
-    synth = Synthesizer.load(exp / "model.pth", device=args.device)
-    image = benchlib.portrait_png(args.work_dir / "portrait.png", synth.image_size)
     cascade = Cascade(synth)
     controls = SynthesisControls(n_timesteps=args.steps, motion_steps=args.steps, seed=0)
     print(benchlib.machine_header(torch.get_num_threads()))
