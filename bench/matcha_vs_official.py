@@ -17,8 +17,9 @@ and decoder: the official model's speaker table, ours the face_id projection of 
 vector), random weights, the same token ids, and the duration predictor of both set to 70 ms per
 token, so both produce exactly the same number of mel frames. RTF = synthesis time / seconds of
 mel (16 kHz, hop 160). Timings interleave ours/official, median and (min) of ``--reps``.
-Unless ``--no-bf16``, ours also runs at ``precision: bf16`` (ttsf/utils/precision.py; the
-official package has no such option), and the table gives how far its mel is from ours at fp32
+Unless ``--no-bf16``, ours also runs at ``precision: bf16`` as the Synthesizer runs it
+(ttsf/utils/precision.py: autocast, weights stored in bf16; the official package has no such
+option), and the table gives how far its mel is from ours at fp32
 from the same noise (relative L2).
 """
 
@@ -95,7 +96,7 @@ def build_ours(vocab: int, device, precision: str = "fp32"):
     import torch
 
     from ttsf.registry import get_registry
-    from ttsf.utils.precision import autocast
+    from ttsf.utils.precision import autocast, with_bf16_weights
 
     model = (
         get_registry("tts")
@@ -105,10 +106,12 @@ def build_ours(vocab: int, device, precision: str = "fp32"):
     )
     benchlib.set_token_duration(model.encoder.proj_w.proj)
     f_id = torch.randn(1, 512, device=device)
+    # what the Synthesizer runs at each precision (Synthesizer.model_at)
+    at = {"fp32": model, "bf16": with_bf16_weights(model)}
 
     def run(ids, steps, precision=precision):
         with autocast(device, precision):
-            mel = model.inference(
+            mel = at[precision].inference(
                 ids, torch.tensor([ids.shape[1]], device=device), cond=f_id, n_timesteps=steps,
                 temperature=0.667, generator=torch.Generator(device).manual_seed(0),
             )["mel"]  # fmt: skip

@@ -32,7 +32,7 @@ from ttsf.models.ttsf import TTSF, SynthesisControls
 from ttsf.registry import get_registry
 from ttsf.text.abs_frontend import AbsTextFrontend, TextFrontendError
 from ttsf.utils.fileio import atomic_dir, atomic_path
-from ttsf.utils.precision import autocast
+from ttsf.utils.precision import autocast, with_bf16_weights
 from ttsf.video.writer import VideoWriter
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ class Synthesizer:
         self.face_detector_name = face_detector
         self.face_scale = face_scale
         self._detector = None
+        self._bf16_model: TTSF | None = None
 
     # -- loading ------------------------------------------------------------------------
     @classmethod
@@ -156,6 +157,15 @@ class Synthesizer:
     def samples_per_frame(self) -> int:
         """Audio samples per video frame (16 kHz, 25 fps: 640)."""
         return self.vocoder.hop_length * self.model.mel_per_frame
+
+    def model_at(self, precision: str) -> TTSF:
+        """The model to run at ``precision``: for bf16 a twin with bf16 Linear/Conv weights
+        (made once, sharing every other parameter; identical results, no per-call casts)."""
+        if precision == "fp32":
+            return self.model
+        if self._bf16_model is None:
+            self._bf16_model = with_bf16_weights(self.model)
+        return self._bf16_model
 
     # -- inputs -------------------------------------------------------------------------
     def text_to_ids(self, text: str) -> torch.Tensor:
@@ -236,7 +246,8 @@ class Synthesizer:
                 sent_controls = controls
                 if controls.seed is not None:  # each sentence its own, reproducible, noise
                     sent_controls = replace(controls, seed=controls.seed + k)
-                speech, frames = self.model.synthesize(sent_ids, portrait, sent_controls)
+                model = self.model_at(controls.precision)
+                speech, frames = model.synthesize(sent_ids, portrait, sent_controls)
                 n_frames = 0
                 for chunk in frames:
                     writer.write_frames(_to_uint8(chunk))
@@ -262,7 +273,8 @@ class Synthesizer:
             wav (ndarray): (T * samples per frame,) float32 at the vocoder's rate.
             frames (ndarray): (T, S, S, 3) uint8 RGB.
         """
-        speech, chunks = self.model.synthesize(self.text_to_ids(text), portrait, controls)
+        model = self.model_at(controls.precision)
+        speech, chunks = model.synthesize(self.text_to_ids(text), portrait, controls)
         frames = np.concatenate([_to_uint8(c) for c in chunks])
         hop = self.samples_per_frame
         return self.vocode(speech, controls.precision)[: len(frames) * hop], frames
@@ -289,7 +301,8 @@ class Synthesizer:
         mel = torch.from_numpy(compute_logmel(wav, sr).T)[None].to(self.device)
         mel = self.model.tts.normalize(mel)
         try:
-            frames = self.model.animate_from_audio(mel, portrait, controls)
+            model = self.model_at(controls.precision)
+            frames = model.animate_from_audio(mel, portrait, controls)
         except ValueError as exc:
             raise SynthesisError(str(exc)) from exc
         size = self.image_size

@@ -176,6 +176,11 @@ def test_bf16_precision_is_close_to_fp32(exp, astronaut):
     assert mel16.shape == mel32.shape and frames16.shape == frames32.shape
     assert 0 < float((mel16 - mel32).norm() / mel32.norm()) < 0.03
     assert float((frames16 - frames32).abs().mean()) < 0.01  # frames in [-1, 1]
+    # the synthesiser runs bf16 on a twin whose weights are stored in bf16: the same numbers
+    controls = SynthesisControls(n_timesteps=4, motion_steps=4, seed=3, precision="bf16")
+    wav, frames = synth.synthesize_arrays("Hello there.", code, controls)
+    assert synth.model_at("bf16") is not synth.model and len(frames) == len(frames16)
+    np.testing.assert_array_equal(wav, wav16[: len(wav)])
 
 
 def test_unknown_precision_is_refused(tmp_path):

@@ -227,6 +227,10 @@ class ModulatedConv2d(nn.Module):
             p = (len(BLUR_KERNEL) - 2) - (kernel_size - 1)
             self.blur = Blur(((p + 1) // 2 + 1, p // 2 + 1), gain=4.0)
 
+    def __getstate__(self) -> dict:
+        # copies and pickles leave the inference cache behind (it may hold inference tensors)
+        return {**self.__dict__, "_cache_key": None, "_cache": None}
+
     def modulated(
         self, x: torch.Tensor, style: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -194,7 +194,7 @@ class MatchaTTS(AbsTTS):
         b = text.shape[0]
         spk = self._speaker(cond, b)
         mu_x, logw, x_mask, emb = self.encoder(text, text_lengths, spk)
-        w = torch.exp(logw) * x_mask
+        w = torch.exp(logw.float()) * x_mask  # float32 under bf16 autocast: exact ceilings
         durations = (torch.ceil(w * length_scale) * x_mask).squeeze(1).long()  # (B, T_text)
         # A sentence gets at least one frame per token (MAS's constraint in training).
         durations = torch.where(x_mask.squeeze(1) > 0, durations.clamp(min=1), durations)

@@ -10,11 +10,13 @@ ODE states of the TTS and the motion sampler stay in float32, so a trained model
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 
 import torch
+from torch import nn
 
-__all__ = ["PRECISIONS", "autocast"]
+__all__ = ["PRECISIONS", "autocast", "with_bf16_weights"]
 
 PRECISIONS = ("fp32", "bf16")
 log = logging.getLogger(__name__)
@@ -34,3 +36,22 @@ def autocast(device: torch.device | str, precision: str) -> contextlib.AbstractC
             log.warning("this CPU has no native bfloat16 (AVX512-BF16/AMX): bf16 will be slower "
                         "than fp32 here")  # fmt: skip
     return torch.autocast(device_type, dtype=torch.bfloat16)
+
+
+_MATMUL_MODULES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)
+
+
+def with_bf16_weights(module: nn.Module) -> nn.Module:
+    """A copy of ``module`` whose Linear and Conv weights are stored in bfloat16, to run under
+    ``autocast(device, "bf16")``: the results are identical, but autocast no longer converts
+    those weights on every call (~3 ms per call for the 11 M weights of the paper's TTS decoder,
+    8% of a 2-second sentence). Every other parameter and buffer is shared with ``module``, not
+    copied."""
+    own = {id(p) for m in module.modules() if isinstance(m, _MATMUL_MODULES)
+           for p in m.parameters(recurse=False)}  # fmt: skip
+    shared = {id(t): t for t in (*module.parameters(), *module.buffers()) if id(t) not in own}
+    twin = copy.deepcopy(module, shared).eval()
+    for m in twin.modules():
+        if isinstance(m, _MATMUL_MODULES):
+            m.to(torch.bfloat16)
+    return twin
