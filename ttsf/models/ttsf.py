@@ -61,8 +61,9 @@ class SynthesisControls:
     # run at 0.11-0.12 s/frame, best of 5, bench/lia_vs_ours.py); a GPU may want more.
     chunk_frames: int = 8
     seed: int | None = 0
-    # "fp32", or "bf16": matmuls and convolutions in bfloat16, ~1.5x faster on CPUs with
-    # AVX512-BF16/AMX and on recent GPUs, mel within ~0.5% (ttsf/utils/precision.py)
+    # "fp32", or "bf16": matmuls and convolutions in bfloat16, faster on CPUs with
+    # AVX512-BF16/AMX and on recent GPUs (the TTS 1.3-1.5x here), mel within ~0.5-0.8%
+    # (ttsf/utils/precision.py, docs/benchmarks.md)
     precision: str = "fp32"
 
     def __post_init__(self) -> None:

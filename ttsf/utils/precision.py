@@ -1,10 +1,10 @@
 """Inference precision: ``fp32`` (exact) or ``bf16`` (matmuls and convolutions in bfloat16).
 
-bfloat16 doubles the multiply throughput on CPUs with AVX512-BF16 or AMX (AMD Zen 4, Intel
-Sapphire Rapids) and on Ampere and newer GPUs; elsewhere it is emulated and slower. It is
-applied with ``torch.autocast`` (PyTorch keeps norms, softmax and reductions in float32), and the
-ODE states of the TTS and the motion sampler stay in float32, so a trained model's mel moves by
-~0.5% (``bench/matcha_vs_official.py`` prints the deviation beside the speed).
+bfloat16 doubles the multiply throughput on CPUs with AVX512-BF16 or AMX (AMD Zen 4 and later,
+Intel Sapphire Rapids and later) and on Ampere and newer GPUs; elsewhere it is emulated and
+slower. It is applied with ``torch.autocast`` (PyTorch keeps norms, softmax and reductions in
+float32), and the ODE states of the TTS and the motion sampler stay in float32: the paper-size
+TTS's mel moves by 0.5-0.8% (``bench/matcha_vs_official.py`` prints it beside the speed).
 """
 
 from __future__ import annotations
@@ -30,12 +30,19 @@ def autocast(device: torch.device | str, precision: str) -> contextlib.AbstractC
     if precision == "fp32":
         return contextlib.nullcontext()
     device_type = torch.device(device).type
-    if device_type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+    if device_type == "cpu" and not _cpu_has_bf16():
         if "cpu" not in _warned:
             _warned.add("cpu")
             log.warning("this CPU has no native bfloat16 (AVX512-BF16/AMX): bf16 will be slower "
                         "than fp32 here")  # fmt: skip
     return torch.autocast(device_type, dtype=torch.bfloat16)
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without oneDNN
+        return False
 
 
 _MATMUL_MODULES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)
