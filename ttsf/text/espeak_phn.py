@@ -56,12 +56,16 @@ class EspeakPhonemeFrontend(AbsTextFrontend):
             from phonemizer.backend import EspeakBackend
             from phonemizer.logger import get_logger
 
+            logger = get_logger(verbosity="quiet")
+            # "quiet" only gives it a null handler: its per-sentence warnings (word-count
+            # mismatches, harmless with punctuation kept) would still reach the root logger
+            logger.propagate = False
             self._backend = EspeakBackend(
                 self.language,
                 preserve_punctuation=True,
                 with_stress=self.with_stress,
                 language_switch="remove-flags",
-                logger=get_logger(verbosity="quiet"),
+                logger=logger,
             )
         return self._backend
 
