@@ -62,7 +62,7 @@ class SynthesisControls:
     chunk_frames: int = 8
     seed: int | None = 0
     # "fp32", or "bf16": matmuls and convolutions in bfloat16, faster on CPUs with
-    # AVX512-BF16/AMX and on recent GPUs (the TTS 1.3-1.5x here), mel within ~0.5-0.8%
+    # AVX512-BF16/AMX and on recent GPUs (the TTS 1.3-1.7x here), mel within ~0.5-0.8%
     # (ttsf/utils/precision.py, docs/benchmarks.md)
     precision: str = "fp32"
 
