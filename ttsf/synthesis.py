@@ -241,12 +241,12 @@ class Synthesizer:
         hop = self.samples_per_frame
         sr = self.vocoder.sample_rate
         wavs = []
+        model = self.model_at(controls.precision)
         with VideoWriter(out_mp4, size, size, sr=sr) as writer:
             for k, sent_ids in enumerate(ids):
                 sent_controls = controls
                 if controls.seed is not None:  # each sentence its own, reproducible, noise
                     sent_controls = replace(controls, seed=controls.seed + k)
-                model = self.model_at(controls.precision)
                 speech, frames = model.synthesize(sent_ids, portrait, sent_controls)
                 n_frames = 0
                 for chunk in frames:
