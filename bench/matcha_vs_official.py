@@ -92,7 +92,7 @@ def build_official(vocab: int, device):
     )["mel"]  # fmt: skip
 
 
-def build_ours(vocab: int, device, precision: str = "fp32"):
+def build_ours(vocab: int, device):
     import torch
 
     from ttsf.registry import get_registry
@@ -109,7 +109,7 @@ def build_ours(vocab: int, device, precision: str = "fp32"):
     # what the Synthesizer runs at each precision (Synthesizer.model_at)
     at = {"fp32": model, "bf16": with_bf16_weights(model)}
 
-    def run(ids, steps, precision=precision):
+    def run(ids, steps, precision="fp32"):
         with autocast(device, precision):
             mel = at[precision].inference(
                 ids, torch.tensor([ids.shape[1]], device=device), cond=f_id, n_timesteps=steps,

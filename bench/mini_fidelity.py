@@ -186,6 +186,7 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     from ttsf.data.mini.render import apply_pose
 
     spreads, conds = [], {}
+    model = synth.model_at(controls.precision)
     for k, still in stills.items():
         conds[k] = []
         embs = {s: [] for s in sentences}
@@ -194,8 +195,8 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             f_s, _, f_id, _ = code
             conds[k].append(synth.model.voice(f_s, f_id)[0].numpy())
             for s in sentences:  # speech only: the lazily rendered frames are never drawn
-                speech, _ = synth.model.synthesize(synth.text_to_ids(s), code,
-                                                   replace(controls, seed=seed))  # fmt: skip
+                speech, _ = model.synthesize(synth.text_to_ids(s), code,
+                                             replace(controls, seed=seed))  # fmt: skip
                 embs[s].append(judges.voice(synth.vocode(speech, controls.precision)))
         for e in embs.values():
             e = np.stack(e)
