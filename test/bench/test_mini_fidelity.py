@@ -57,7 +57,8 @@ def test_head_motion_spread_within_and_across_clips():
 def test_table_reports_missed_targets():
     res = {
         "wer": {"ours": 90.0, "corpus": 40.0, "corpus_through_our_vocoder": 55.0},
-        "voice": {"ours_same": 0.8, "ours_other": 0.6, "corpus_same": 0.9, "corpus_other": 0.6},
+        "voice": {"ours_same": 0.8, "ours_other": 0.6, "corpus_same": 0.9, "corpus_other": 0.6,
+                  "vocoded_same": 0.88, "vocoded_other": 0.67},
         "spread": {"f_id": {"speech_spread": 0.01, "cond_pose_over_identity": 0.1},
                    "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3}},
         "id_distance": {"ours": 0.5, "corpus": 0.2},
@@ -71,3 +72,4 @@ def test_table_reports_missed_targets():
     assert met == {"wer": bool(90 <= 80), "voice": True, "spread": True, "id": False,
                    "lips": True, "div": True}  # fmt: skip
     assert text.count("**no**") == 2 and "| emb | 0.000 |" in text
+    assert "0.900 / 0.600 (through our vocoder: 0.880 / 0.670)" in text

@@ -11,6 +11,7 @@ from ttsf.bin import train
 from ttsf.config import ConfigError
 from ttsf.models.ttsf import SynthesisControls
 from ttsf.registry import get_registry
+from ttsf.tfg.lower_face_mask import blank_lower_half
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +179,40 @@ def test_voice_from_must_be_f_id_or_f_v(dump):
     task = get_registry("task").build("ttsf")
     with pytest.raises(ValueError, match="voice_from must be 'f_id' or 'f_v', got 'f_s'"):
         task.build_model({**TINY_JOINT, "model_conf": {"voice_from": "f_s"}}, str(dump))
+
+
+@pytest.mark.parametrize("mask", [False, True])
+def test_mask_lower_face_hides_the_mouth_from_every_motion_code(dump, mask):
+    task = get_registry("task").build("ttsf")
+    torch.manual_seed(0)
+    cfg = {**TINY_JOINT, "model_conf": {"mask_lower_face": mask}}
+    model = task.build_model(cfg, str(dump)).eval()
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    window = ds[0]["window"][None, :4]  # (1, 4, 3, 32, 32)
+    mouth_moved = window.clone()
+    mouth_moved[..., 20:, 8:24] = torch.rand_like(mouth_moved[..., 20:, 8:24]) * 2 - 1
+    with torch.no_grad():
+        motion, motion2 = model.motion(window), model.motion(mouth_moved)
+        (f_s, f_m_s, f_id, _), (f_s2, f_m_s2, f_id2, _) = (
+            model.identity(window[:, 0]), model.identity(mouth_moved[:, 0]))  # fmt: skip
+    assert not torch.allclose(f_s, f_s2)  # the portrait's own features still see the mouth
+    if mask:  # the motion (driving frames, sampler targets, the portrait's) does not
+        torch.testing.assert_close(motion, motion2)
+        torch.testing.assert_close(f_m_s, f_m_s2)
+        torch.testing.assert_close(f_id - f_id2, f_s - f_s2)
+        # and the portrait's motion is read as a driving frame's is: one code for one image
+        torch.testing.assert_close(f_m_s, motion[:, 0])
+    else:
+        assert not torch.allclose(motion, motion2) and not torch.allclose(f_m_s, f_m_s2)
+
+
+def test_blank_lower_half_leaves_the_upper_half_and_its_input_alone():
+    frames = torch.rand(2, 5, 3, 9, 8) * 2 - 1
+    before = frames.clone()
+    out = blank_lower_half(frames)
+    torch.testing.assert_close(frames, before)
+    torch.testing.assert_close(out[..., :4, :], frames[..., :4, :])
+    assert (out[..., 4:, :] == 0).all()
 
 
 def test_lr_scale_gives_a_module_its_own_learning_rate(dump):

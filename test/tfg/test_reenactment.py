@@ -43,6 +43,23 @@ def test_driving_with_the_portrait_itself_reconstructs_the_source_path():
     torch.testing.assert_close(rel[:1], ref, rtol=1e-4, atol=1e-5)
 
 
+def test_a_lower_face_masked_model_takes_the_head_but_not_the_mouth_of_the_driver():
+    g, m = _nets()
+    portrait = torch.rand(1, 3, 32, 32) * 2 - 1
+    driver = torch.rand(3, 3, 32, 32) * 2 - 1
+    other_mouth = driver.clone()
+    other_mouth[:, :, 16:] = torch.rand(3, 3, 16, 32) * 2 - 1
+    upper_moved = driver.clone()
+    upper_moved[:, :, :16] = torch.rand(3, 3, 16, 32) * 2 - 1
+
+    def run(d, mask):
+        return torch.cat(list(animate(g, m, portrait, d, mask_lower_face=mask)))
+
+    torch.testing.assert_close(run(driver, True), run(other_mouth, True))
+    assert (run(driver, True) - run(upper_moved, True)).abs().amax() > 1e-3
+    assert (run(driver, False) - run(other_mouth, False)).abs().amax() > 1e-3
+
+
 def test_image_conversions():
     img = np.random.default_rng(0).integers(0, 256, (2, 40, 60, 3), dtype=np.uint8)
     x = to_model_images(img, 40)

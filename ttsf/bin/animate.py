@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> None:
 
     from ttsf.config import build, check_config, load_config
     from ttsf.tfg.cpu_allocator import keep_freed_memory
+    from ttsf.tfg.motion_fusion import DEFAULT_MOTION_LAYERS
     from ttsf.tfg.reenactment import animate, load_submodule, to_model_images, to_uint8_frames
     from ttsf.video.io import probe, read_audio, read_video, write_video
 
@@ -67,10 +68,15 @@ def run(args: argparse.Namespace) -> None:
     driver = to_model_images(frames, size).to(device)
     audio = read_audio(args.driver) if probe(args.driver).has_audio else None
     log.info("animating %s with %d frames of %s", args.image, len(driver), args.driver)
-    out = [
-        to_uint8_frames(x)
-        for x in animate(generator, extractor, portrait, driver, args.batch_size, args.relative)
-    ]
+    mask = bool((cfg.get("model_conf") or {}).get("mask_lower_face", False))
+    if mask:
+        log.info("model_conf.mask_lower_face: the head follows the driver, the mouth does not")
+    frames = animate(
+        generator, extractor, portrait, driver, args.batch_size, args.relative,
+        motion_layers=(cfg.get("model_conf") or {}).get("motion_layers", DEFAULT_MOTION_LAYERS),
+        mask_lower_face=mask,
+    )  # fmt: skip
+    out = [to_uint8_frames(x) for x in frames]
     write_video(args.out, np.concatenate(out), fps=fps, audio=audio)
     log.info("wrote %s", args.out)
 

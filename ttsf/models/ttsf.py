@@ -34,6 +34,7 @@ from ttsf.tfg.abs_discriminator import AbsDiscriminator
 from ttsf.tfg.abs_face_generator import AbsFaceGenerator
 from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
 from ttsf.tfg.abs_motion_sampler import AbsMotionSampler
+from ttsf.tfg.lower_face_mask import blank_lower_half
 from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS, fuse_styles
 from ttsf.tts.abs_tts import AbsTTS
 from ttsf.utils.precision import PRECISIONS, autocast
@@ -84,6 +85,9 @@ class TTSF(nn.Module):
     voice_from: what conditions the TTS: "f_id" (the paper: the portrait's features with the
         motion removed) or "f_v" (its features as they are: Table 3's ablation without motion
         removal, where the voice may drift with the head pose).
+    mask_lower_face: read every motion code from frames with the lower half blanked, so the
+        mouth can only come from the lip features (:mod:`ttsf.tfg.lower_face_mask`; the paper
+        keeps it off).
     """
 
     def __init__(
@@ -101,11 +105,13 @@ class TTSF(nn.Module):
         audio_layers: tuple[int, ...] = DEFAULT_AUDIO_LAYERS,
         audio_encoder: AbsAudioEncoder | None = None,
         voice_from: str = "f_id",
+        mask_lower_face: bool = False,
     ) -> None:
         super().__init__()
         if voice_from not in ("f_id", "f_v"):
             raise ValueError(f"model_conf.voice_from must be 'f_id' or 'f_v', got '{voice_from}'")
         self.voice_from = voice_from
+        self.mask_lower_face = bool(mask_lower_face)
         self.audio_encoder = audio_encoder
         self.tts = tts
         self.face_generator = face_generator
@@ -125,7 +131,10 @@ class TTSF(nn.Module):
     def identity(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """image (B, 3, H, W) in [-1, 1] -> f_s (B, D), f_m_s (B, D), f_id (B, D), maps."""
         f_s, maps = self.face_generator.encode(image)
-        f_m_s = self.motion_extractor(f_s)
+        if self.mask_lower_face:  # one more pass of E, on the blanked portrait
+            f_m_s = self.motion(image[:, None])[:, 0]
+        else:
+            f_m_s = self.motion_extractor(f_s)
         return f_s, f_m_s, f_s - f_m_s, maps
 
     def voice(self, f_s: torch.Tensor, f_id: torch.Tensor) -> torch.Tensor:
@@ -135,6 +144,8 @@ class TTSF(nn.Module):
     def motion(self, frames: torch.Tensor) -> torch.Tensor:
         """frames (B, T, 3, H, W) -> motion features f_m (B, T, D)."""
         b, t = frames.shape[:2]
+        if self.mask_lower_face:
+            frames = blank_lower_half(frames)
         f_v, _ = self.face_generator.encode(frames.flatten(0, 1))
         return self.motion_extractor(f_v).view(b, t, -1)
 

@@ -6,6 +6,8 @@ The portrait is encoded once; each driving frame only passes E and M for its mot
 ``f_m_d``. Styles follow the motion fusion (no lip feature: the driver's mouth comes through its
 motion). ``relative=True`` is LIA's relative transfer ``f_m = f_m_s + (f_m_d - f_m_d[0])``: a
 driver of another person then moves the portrait without imposing its own resting pose.
+A model trained with ``model_conf.mask_lower_face`` reads motion from blanked lower halves
+(:mod:`ttsf.tfg.lower_face_mask`): it transfers the driver's head motion but not its mouth.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import torch.nn.functional as F
 
 from ttsf.tfg.abs_face_generator import AbsFaceGenerator
 from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
+from ttsf.tfg.lower_face_mask import blank_lower_half
 from ttsf.tfg.motion_fusion import DEFAULT_MOTION_LAYERS, fuse_styles
 
 
@@ -66,6 +69,7 @@ def animate(
     batch_size: int = 8,
     relative: bool = False,
     motion_layers: Sequence[int] = DEFAULT_MOTION_LAYERS,
+    mask_lower_face: bool = False,
 ) -> Iterator[torch.Tensor]:
     """Yield the animated frames batch by batch.
 
@@ -74,16 +78,21 @@ def animate(
         driver (Tensor): (T, 3, S, S) in [-1, 1] driving frames.
         batch_size: frames per decoder call.
         relative: LIA's relative motion transfer (see the module docstring).
+        mask_lower_face: as the model was trained (``model_conf.mask_lower_face``).
     Yields:
         frames (Tensor): (<= batch_size, 3, S, S) in [-1, 1].
     """
+
+    def motion(images: torch.Tensor) -> torch.Tensor:  # as TTSF.motion reads it
+        images = blank_lower_half(images) if mask_lower_face else images
+        return extractor(generator.encode(images)[0])
+
     f_s, feats = generator.encode(portrait)
-    f_m_s = extractor(f_s)
+    f_m_s = motion(portrait)
     f_id = f_s - f_m_s
     f_m_first = None
     for start in range(0, driver.shape[0], batch_size):
-        f_d, _ = generator.encode(driver[start : start + batch_size])
-        f_m = extractor(f_d)
+        f_m = motion(driver[start : start + batch_size])
         if relative:
             if f_m_first is None:
                 f_m_first = f_m[:1]
