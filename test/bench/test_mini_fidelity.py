@@ -43,6 +43,18 @@ def test_mouth_opening_is_scale_free():
     assert mf.mouth_opening(lm * 3)[0] == pytest.approx(0.2)
 
 
+def test_mouth_darkness_reads_the_box_below_the_rest_lips():
+    frames = np.full((3, 40, 40, 3), 200, np.uint8)
+    rest = np.zeros((68, 2))
+    rest[48:68] = [(10, 20), (30, 20), (20, 24)] * 6 + [(10, 20), (30, 24)]  # lips x 10-30, y 20-24
+    frames[1, 20:26, 10:30] = 0  # a dark cavity inside the box (y up to 24 + 2)
+    frames[2, 30:, :] = 0  # darkness below the box does not count
+    frames[2, :, 32:] = 0  # nor beside it
+    d = mf.mouth_darkness(frames, rest)
+    assert d[0] == pytest.approx(-200) and d[2] == pytest.approx(-200)
+    assert d[1] > -200 + 150  # mostly dark
+
+
 def test_head_motion_spread_within_and_across_clips():
     t = np.arange(50)
     still = np.zeros((50, 3))
@@ -63,7 +75,9 @@ def test_table_reports_missed_targets():
                    "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3}},
         "id_distance": {"ours": 0.5, "corpus": 0.2},
         "lips": {"shifts": mf.SHIFTS, "ours": [0.1] * 5 + [0.5] + [0.1] * 5,
-                 "corpus": [0.1] * 5 + [0.8] + [0.1] * 5},
+                 "corpus": [0.1] * 5 + [0.8] + [0.1] * 5,
+                 "darkness_ours": [0.0] * 6 + [0.4] + [0.0] * 4,
+                 "darkness_corpus": [0.9] + [0.0] * 10},
         "head": {"ours": {"within_clip_deg": 1.0, "across_deg": 0.5},
                  "corpus": {"within_clip_deg": 1.5, "across_deg": 1.0}},
         "ablation": {"emb": [0.0] * 11},
@@ -73,3 +87,4 @@ def test_table_reports_missed_targets():
                    "lips": True, "div": True}  # fmt: skip
     assert text.count("**no**") == 2 and "| emb | 0.000 |" in text
     assert "0.900 / 0.600 (through our vocoder: 0.880 / 0.670)" in text
+    assert "| ours | 0.000 | +1 |" in text and "| corpus | 0.000 | -5 |" in text
