@@ -69,24 +69,43 @@ def test_image_conversions():
         to_model_images(img[..., :2], 32)
 
 
-def test_cli_end_to_end(tmp_path):
+def _cli_args(tmp_path, **cfg_extra) -> list[str]:
+    """A saved model, its config (plus ``cfg_extra``), a portrait and a 7-frame driver."""
     from PIL import Image
 
-    from ttsf.video.io import probe, write_video
+    from ttsf.video.io import write_video
 
     g, m = _nets()
     state = {f"face_generator.{k}": v for k, v in g.state_dict().items()}
     state |= {f"motion_extractor.{k}": v for k, v in m.state_dict().items()}
     torch.save(state, tmp_path / "model.pth")
     cfg = {"face_generator": "lia_flow", "face_generator_conf": G_CONF,
-           "motion_extractor": "lia_orthogonal", "motion_extractor_conf": M_CONF}  # fmt: skip
+           "motion_extractor": "lia_orthogonal", "motion_extractor_conf": M_CONF,
+           **cfg_extra}  # fmt: skip
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(cfg))
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (48, 40, 3), dtype=np.uint8)).save(tmp_path / "face.png")
     write_video(tmp_path / "drive.mp4", rng.integers(0, 256, (7, 48, 64, 3), dtype=np.uint8))
-    args = ["--config", str(tmp_path / "config.yaml"), "--model", str(tmp_path / "model.pth"),
+    return ["--config", str(tmp_path / "config.yaml"), "--model", str(tmp_path / "model.pth"),
             "--image", str(tmp_path / "face.png"), "--driver", str(tmp_path / "drive.mp4"),
             "--batch_size", "3"]  # fmt: skip
+
+
+def test_cli_animates_as_the_model_was_trained(tmp_path, monkeypatch):
+    import ttsf.tfg.reenactment as reenactment
+
+    seen = {}
+    real = reenactment.animate
+    monkeypatch.setattr(reenactment, "animate", lambda *a, **k: (seen.update(k), real(*a, **k))[1])
+    args = _cli_args(tmp_path, model_conf={"motion_layers": [1, 2, 3], "mask_lower_face": True})
+    assert main([*args, "--out", str(tmp_path / "out.mp4")]) == 0
+    assert seen == {"motion_layers": [1, 2, 3], "mask_lower_face": True}
+
+
+def test_cli_end_to_end(tmp_path):
+    from ttsf.video.io import probe
+
+    args = _cli_args(tmp_path)
     assert main([*args, "--out", str(tmp_path / "out.mp4")]) == 0
     info = probe(tmp_path / "out.mp4")
     assert (info.num_frames, info.width, info.height) == (7, 32, 32)

@@ -68,13 +68,13 @@ def run(args: argparse.Namespace) -> None:
     driver = to_model_images(frames, size).to(device)
     audio = read_audio(args.driver) if probe(args.driver).has_audio else None
     log.info("animating %s with %d frames of %s", args.image, len(driver), args.driver)
-    mask = bool((cfg.get("model_conf") or {}).get("mask_lower_face", False))
+    model_conf = cfg.get("model_conf") or {}  # as the model was trained
+    mask = bool(model_conf.get("mask_lower_face", False))
     if mask:
         log.info("model_conf.mask_lower_face: the head follows the driver, the mouth does not")
     frames = animate(
         generator, extractor, portrait, driver, args.batch_size, args.relative,
-        motion_layers=(cfg.get("model_conf") or {}).get("motion_layers", DEFAULT_MOTION_LAYERS),
-        mask_lower_face=mask,
+        motion_layers=model_conf.get("motion_layers", DEFAULT_MOTION_LAYERS), mask_lower_face=mask,
     )  # fmt: skip
     out = [to_uint8_frames(x) for x in frames]
     write_video(args.out, np.concatenate(out), fps=fps, audio=audio)

@@ -88,7 +88,7 @@ def animate(
         return extractor(generator.encode(images)[0])
 
     f_s, feats = generator.encode(portrait)
-    f_m_s = motion(portrait)
+    f_m_s = motion(portrait) if mask_lower_face else extractor(f_s)  # no second pass of E
     f_id = f_s - f_m_s
     f_m_first = None
     for start in range(0, driver.shape[0], batch_size):
