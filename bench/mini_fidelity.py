@@ -360,10 +360,11 @@ def evaluate(args) -> dict:
     res["head"]["corpus"] = head_motion_stats(corpus, list(by_identity.values()), size)
     res["ablation"], res["ablation_darkness"] = {}, {}
     for name, exp in args.ablation:
-        if Path(exp).resolve() == Path(args.exp).resolve():
-            variant_clips = first
-        else:
-            variant_clips = our_clips(load(exp), stills, sentences, args.seeds[:1], controls)[0]
+        if Path(exp).resolve() == Path(args.exp).resolve():  # measured above
+            res["ablation"][name] = res["lips"]["ours"]
+            res["ablation_darkness"][name] = res["lips"]["darkness_ours"]
+            continue
+        variant_clips = our_clips(load(exp), stills, sentences, args.seeds[:1], controls)[0]
         res["ablation"][name] = lip_curve(variant_clips, size).tolist()
         res["ablation_darkness"][name] = lip_curve(variant_clips, size, "darkness").tolist()
     res["seconds"] = round(time.time() - t0, 1)
