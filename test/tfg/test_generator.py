@@ -244,3 +244,36 @@ def test_learns_to_reconstruct_astronaut():
     first, last = _reconstruction_l1(64, 400)
     # the photo's mean absolute deviation from its mean colour is ~0.45 in [-1, 1] units
     assert first > 0.5 and last < 0.06, (first, last)
+
+
+def test_image_skip_starts_from_the_warped_portrait():
+    """With image_skip the source image is one more map; the fresh flow is the identity, so an
+    alpha pushed to 1 returns the portrait itself, and alpha 0.5 half of it."""
+    torch.manual_seed(0)
+    g = LiaFlowGenerator(64, 32, channel_base=512, max_channels=32, image_skip=True)
+    x = astronaut(64)
+    _, feats = g.encode(x)
+    assert len(feats) == len(g.octaves) + 1 and torch.equal(feats[-1], x)
+    styles = torch.randn(3, g.n_styles, 32)
+    half = g.decode(styles, feats)
+    with torch.no_grad():
+        g.image_skip.bias.fill_(30.0)
+    torch.testing.assert_close(g.decode(styles, feats), x.expand(3, -1, -1, -1), rtol=0, atol=1e-5)
+    with torch.no_grad():
+        g.image_skip.bias.fill_(-30.0)
+    synthesised = g.decode(styles, feats)
+    torch.testing.assert_close(half, 0.5 * (synthesised + x), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="feature maps"):
+        g.decode(styles, feats[:-1])
+
+
+def test_image_skip_gradients_reach_the_alpha_and_flow():
+    g = LiaFlowGenerator(64, 32, channel_base=512, max_channels=32, image_skip=True)
+    m = LiaOrthogonalMotionExtractor(32, 8)
+    with torch.no_grad():
+        for octave in g.octaves:
+            octave.to_flow.conv.weight.normal_(std=0.1)
+    out, _ = _forward(g, m, astronaut(64), torch.rand(1, 3, 64, 64) * 2 - 1)
+    (out - 0.3).abs().mean().backward()
+    for p in [g.image_skip.conv.weight, g.image_skip.bias, g.octaves[-1].to_flow.conv.weight]:
+        assert p.grad is not None and p.grad.abs().sum() > 0

@@ -16,6 +16,12 @@ shares its style with the next resolution's upsampling conv. ``n_styles = 2 log2
 The source portrait is encoded once (:meth:`encode`); :meth:`decode` renders any number of
 frames from it, broadcasting batch-1 feature maps over the B styles.
 
+``image_skip`` (ours, off by default, not in LIA): the last resolution's flow also warps the
+source *image*, and a style-modulated alpha blends it over the synthesised RGB (FOMM's and
+face-vid2vid's direct warping). LIA reconstructs every pixel through its 1x1 ToRGB heads, which
+take many steps to learn; with the skip the generator starts from the portrait (identity warp,
+alpha 0.5) and only has to learn what moves. For short runs (the mini recipe's CPU budget).
+
 Speed (bench/tfg_speed.py): activations are kept channels-last, where oneDNN's convolutions,
 transposed convolutions, the depthwise blur and grid_sample run 1.5-3x faster on CPU; each
 synthesis layer makes two passes over its output besides the convolution (see
@@ -30,8 +36,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from ttsf.tfg.abs_face_generator import AbsFaceGenerator, face_generator_registry
-from ttsf.tfg.flow_warp import ToFlow
-from ttsf.tfg.stylegan2_ops import EqualConv2d, StyledConv, Upsample, channels_at
+from ttsf.tfg.flow_warp import ToFlow, warp
+from ttsf.tfg.stylegan2_ops import (
+    EqualConv2d,
+    ModulatedConv2d,
+    StyledConv,
+    Upsample,
+    channels_at,
+)
 from ttsf.tfg.visual_encoder import CHANNELS_LAST, VisualEncoder, check_image_size
 
 
@@ -53,6 +65,35 @@ class _Octave(nn.Module):
         return torch.addcmul(self.to_rgb.bias[:, None, None], F.conv2d(sampled, w), mask)
 
 
+class _ImageSkip(nn.Module):
+    """Blends the source image, warped by the last flow, over the synthesised RGB."""
+
+    def __init__(self, channels: int, style_dim: int) -> None:
+        super().__init__()
+        self.conv = ModulatedConv2d(channels, 1, 1, style_dim, demodulate=False)
+        nn.init.zeros_(self.conv.weight)  # alpha 0.5 everywhere at the start
+        self.bias = nn.Parameter(torch.zeros(1, 1, 1, 1))
+
+    def forward(
+        self,
+        rgb: torch.Tensor,
+        x: torch.Tensor,
+        style: torch.Tensor,
+        image: torch.Tensor,
+        logits: torch.Tensor,
+    ) -> torch.Tensor:
+        """
+        Args:
+            rgb (Tensor): (B, 3, S, S) synthesised; x (Tensor): (B, C, S, S) generator features.
+            style (Tensor): (B, style_dim); image (Tensor): (B or 1, 3, S, S) the source.
+            logits (Tensor): (B, 3, S, S) the last flow head's (offset in the first two).
+        Returns:
+            Tensor: (B, 3, S, S)
+        """
+        alpha = torch.sigmoid(self.conv(x, style) + self.bias)
+        return torch.lerp(rgb, warp(image, torch.tanh(logits[:, :2])), alpha)
+
+
 @face_generator_registry.register("lia_flow")
 class LiaFlowGenerator(AbsFaceGenerator):
     """Visual encoder E + flow-based StyleGAN2 generator G.
@@ -62,6 +103,7 @@ class LiaFlowGenerator(AbsFaceGenerator):
         style_dim: size of ``f_v`` and of each style (512 in the paper).
         channel_base, max_channels: width ``min(max_channels, channel_base // r)`` at
             resolution r, shared by E and G (the defaults are LIA's widths).
+        image_skip: also warp the source image at the last resolution (module docstring).
     """
 
     def __init__(
@@ -70,6 +112,7 @@ class LiaFlowGenerator(AbsFaceGenerator):
         style_dim: int = 512,
         channel_base: int = 16384,
         max_channels: int = 512,
+        image_skip: bool = False,
     ) -> None:
         super().__init__()
         log_size = check_image_size(image_size)
@@ -84,15 +127,20 @@ class LiaFlowGenerator(AbsFaceGenerator):
             _Octave(width[i - 1], width[i], style_dim) for i in range(3, log_size + 1)
         )
         self.upsample_rgb = Upsample()
+        self.image_skip = _ImageSkip(width[log_size], style_dim) if image_skip else None
 
     def encode(self, image: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """
         Args:
             image (Tensor): (B, 3, S, S) in [-1, 1].
         Returns:
-            f_v (Tensor): (B, style_dim); feats (list[Tensor]): (B, C_r, r, r), r = 8 .. S.
+            f_v (Tensor): (B, style_dim); feats (list[Tensor]): (B, C_r, r, r), r = 8 .. S,
+                then, with ``image_skip``, the image itself (B, 3, S, S).
         """
-        return self.encoder(image)
+        f_v, feats = self.encoder(image)
+        if self.image_skip is not None:
+            feats.append(image.contiguous(memory_format=CHANNELS_LAST))
+        return f_v, feats
 
     def decode(self, styles: torch.Tensor, feats: list[torch.Tensor]) -> torch.Tensor:
         """
@@ -107,19 +155,23 @@ class LiaFlowGenerator(AbsFaceGenerator):
             raise ValueError(
                 f"styles must be (B, {self.n_styles}, {self.style_dim}), got {tuple(styles.shape)}"
             )
-        if len(feats) != len(self.octaves):
-            raise ValueError(f"expected {len(self.octaves)} feature maps, got {len(feats)}")
+        n_maps = len(self.octaves) + (self.image_skip is not None)
+        if len(feats) != n_maps:
+            raise ValueError(f"expected {n_maps} feature maps (from encode), got {len(feats)}")
         x = self.const.expand(styles.shape[0], -1, -1, -1).contiguous(memory_format=CHANNELS_LAST)
         feats = [f.contiguous(memory_format=CHANNELS_LAST) for f in feats]  # no-op after encode
         x = self.conv_first(x, styles[:, 0])
         rgb = logits = None
-        for j, (octave, feat) in enumerate(zip(self.octaves, feats, strict=True)):
+        for j, (octave, feat) in enumerate(
+            zip(self.octaves, feats[: len(self.octaves)], strict=True)
+        ):
             x = octave.conv_up(x, styles[:, 1 + 2 * j])
-            x = octave.conv(x, styles[:, 2 + 2 * j])
+            h = octave.conv(x, styles[:, 2 + 2 * j])
             last = j == len(self.octaves) - 1
-            sampled, mask, x, logits = octave.to_flow(
-                x, styles[:, 3 + 2 * j], feat, logits, blend=not last
-            )
+            flow_style = styles[:, 3 + 2 * j]
+            sampled, mask, x, logits = octave.to_flow(h, flow_style, feat, logits, blend=not last)
             out = octave.rgb(sampled, mask)
             rgb = out if rgb is None else out + self.upsample_rgb(rgb)
+        if self.image_skip is not None:
+            rgb = self.image_skip(rgb, h, flow_style, feats[-1], logits)
         return rgb
