@@ -79,6 +79,26 @@ def test_spk_id_and_unusable_conditionings(tmp_path):
         task.build_dataset(cfg, str(d), True)
 
 
+def test_spk_id_defaults_to_the_training_speakers(tmp_path):
+    """Without spk_list the saved config names the training set's spk2utt; ids follow it."""
+    d, _ = _dump(tmp_path)
+    task = get_registry("task").build("tts")
+    spk_conf = {**TINY_TTS, "tts_conditioning": "spk_id", "tts_conditioning_conf": {}}
+    cfg = {"tts": "matcha", "token_type": "char", "tts_conf": spk_conf}
+    with pytest.raises(FileNotFoundError, match="spk2utt"):
+        task.resolve_config(cfg, str(d))
+    (d / "spk2utt").write_text("spk1 spk1_utt1 spk1_utt3\nspk0 spk0_utt0 spk0_utt2\n")
+    resolved = task.resolve_config(cfg, str(d))
+    assert resolved["spk_list"] == str((d / "spk2utt").resolve()) and "spk_list" not in cfg
+    model = task.build_model(resolved, str(d))
+    assert model.conditioning.embedding.num_embeddings == 2
+    ds = task.build_dataset(resolved, str(d), True)
+    assert [ds[i]["cond"].item() for i in range(4)] == [1, 1, 0, 0]  # sorted utts; spk0 on line 2
+    (d / "spk2utt").write_text("spk0 a\nspk0 b\n")
+    with pytest.raises(ValueError, match="repeated speaker"):
+        task.build_dataset(resolved, str(d), True)
+
+
 def test_train_entry_point_runs(tmp_path):
     from ttsf.bin.train import main
 

@@ -7,7 +7,8 @@ Config keys (besides the trainer's)::
     token_type: espeak_phn      # picks <dump>/token_list/<token_type>/tokens.txt
     token_list: null            # or an explicit tokens.txt path
     feats_stats: null           # default <dump>/feats_stats.npz
-    spk_list: null              # tts_conditioning spk_id only: one speaker per line (id = line)
+    spk_list: null              # tts_conditioning spk_id only: one speaker per line (id = line);
+                                # default: the speakers of the training set's spk2utt
 
 ``<dump>`` is the parent of the data dir the trainer passes (``dump/<set>``), as written by
 :mod:`ttsf.data.features`. Pretraining uses ``none`` with ``keep_channels`` so that the joint
@@ -134,12 +135,30 @@ class TTSTask(AbsTask):
             conf["tts_conditioning_conf"] = cconf
         return tts_registry.build(cfg.get("tts"), conf, vocab_size=len(read_token_list(token_list)))
 
+    def resolve_config(self, cfg: dict, data_dir: str) -> dict:
+        """With ``spk_id`` and no ``spk_list``: the training set's ``spk2utt`` (absolute)."""
+        if _conditioning(cfg) != "spk_id" or cfg.get("spk_list"):
+            return cfg
+        spk2utt = Path(data_dir) / "spk2utt"
+        if not spk2utt.is_file():
+            raise FileNotFoundError(
+                f"tts_conditioning spk_id: {spk2utt} does not exist; give 'spk_list' (one "
+                "speaker per line) or run stage 1 (data prep writes spk2utt)"
+            )
+        return {**cfg, "spk_list": str(spk2utt.resolve())}
+
     @staticmethod
     def _spk2id(cfg: dict) -> dict[str, int]:
+        """Speaker -> id from ``spk_list``: the first field of each line, so a plain list and
+        a Kaldi ``spk2utt`` both work."""
         path = cfg.get("spk_list")
         if not path:
             raise ValueError("tts_conditioning spk_id needs 'spk_list' (one speaker per line)")
-        return {s: i for i, s in enumerate(read_token_list(path))}
+        with open(path, encoding="utf-8") as f:
+            speakers = [line.split(maxsplit=1)[0] for line in f if line.strip()]
+        if not speakers or len(set(speakers)) != len(speakers):
+            raise ValueError(f"spk_list {path}: empty or with a repeated speaker")
+        return {s: i for i, s in enumerate(speakers)}
 
     def build_dataset(self, cfg: dict, data_dir: str, train: bool) -> Dataset:
         name = _conditioning(cfg)

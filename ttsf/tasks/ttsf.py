@@ -292,7 +292,10 @@ class TTSFTask(AbsTask):
                 f"tts_init {path} does not fit the configured TTS (e.g. {stray[:3]}); "
                 "use the same tts_conf as stage 3"
             )
-        log.info("TTS initialised from %s (new: %s)", path, missing or "nothing")
+        log.info(
+            "TTS initialised from %s (new: %s; not used: %s)",
+            path, missing or "nothing", unexpected or "nothing",
+        )  # fmt: skip
 
     def build_dataset(self, cfg: dict, data_dir: str, train: bool):
         _, feats_stats = _paths(cfg, data_dir)
