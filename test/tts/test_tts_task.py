@@ -97,6 +97,8 @@ def test_spk_id_defaults_to_the_training_speakers(tmp_path):
     (d / "spk2utt").write_text("spk0 a\nspk0 b\n")
     with pytest.raises(ValueError, match="repeated speaker"):
         task.build_dataset(resolved, str(d), True)
+    with pytest.raises(FileNotFoundError, match="gone.txt does not exist"):
+        task.build_model({**cfg, "spk_list": str(tmp_path / "gone.txt")}, str(d))
 
 
 def test_train_entry_point_runs(tmp_path):

@@ -12,8 +12,10 @@ Config keys (besides the trainer's)::
 
 ``<dump>`` is the parent of the data dir the trainer passes (``dump/<set>``), as written by
 :mod:`ttsf.data.features`. Pretraining uses ``none`` with ``keep_channels`` so that the joint
-stage can load the weights into a ``face_id`` model (``zero_init``) from identical outputs;
-``face_id`` and ``xvector`` need per-utterance vectors the joint task supplies.
+stage can load the weights into a ``face_id`` model (``zero_init``) from identical outputs, or
+``spk_id`` (a multi-speaker TTS: the joint stage drops the speaker table and its ``face_id``
+projection learns to reach the same embedding space); ``face_id`` and ``xvector`` need
+per-utterance vectors the joint task supplies.
 
 Each example: ``text`` (T_text,) ids, ``feats`` (T_mel, 80) normalised log-mel (the stats are
 also stored in the model for de-normalising at decoding), optionally ``cond`` (speaker id).
@@ -154,6 +156,8 @@ class TTSTask(AbsTask):
         path = cfg.get("spk_list")
         if not path:
             raise ValueError("tts_conditioning spk_id needs 'spk_list' (one speaker per line)")
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"spk_list {path} does not exist (one speaker per line)")
         with open(path, encoding="utf-8") as f:
             speakers = [line.split(maxsplit=1)[0] for line in f if line.strip()]
         if not speakers or len(set(speakers)) != len(speakers):
