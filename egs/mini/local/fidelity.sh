@@ -2,16 +2,20 @@
 # Does the mini recipe learn? Train longer (conf/tuning/), train the paper's ablations, then
 # measure its claims with networks that ship in packages (bench/mini_fidelity.py, issue 10).
 #   local/fidelity.sh                 # from egs/mini; results in exp/fidelity_long/
-#   local/fidelity.sh --stage 3       # re-measure only
-# 1: stages 1-4 of the recipe with conf/tuning/train_{tts,syncnet,ttsf}_long.yaml -> exp/ttsf_long
-# 2: the ablations, one config line each, trained side by side (one thread each):
+#   local/fidelity.sh --stage 4       # re-measure only
+# 1: data and features (stages 1-2 of run.sh)
+# 2: pretraining, side by side: the TTS and the lip-sync expert (conf/tuning/train_{tts,syncnet}_long.yaml)
+# 3: joint training (conf/tuning/train_ttsf_long.yaml) and the paper's ablations, two at a time:
+#      exp/ttsf_long          the model
 #      exp/ttsf_long_fv       the voice from f_v instead of f_id (Table 3)
 #      exp/ttsf_long_emb_mu   the lip features from [emb, mu] only (Table 5)
 #      exp/ttsf_long_emb      ... from [emb] only
-# 3: decode held-out sentences with held-out seeds, score, print and save the table
+# 4: decode held-out sentences with held-out seeds, score, print and save the table
+# Every job runs on one thread: these small networks gain little from a second one, so two
+# jobs side by side finish in about the time one takes alone.
 set -euo pipefail
 stage=1
-stop_stage=3
+stop_stage=4
 tag=long
 n_sentences=10
 python=python3
@@ -19,40 +23,56 @@ python=python3
 . ./path.sh
 . ./db.sh
 
-tts_config=conf/tuning/train_tts_long.yaml
-syncnet_config=conf/tuning/train_syncnet_long.yaml
-ttsf_config=conf/tuning/train_ttsf_long.yaml
 main=exp/ttsf_${tag}
+tts=exp/tts_${tag}
+syncnet=exp/syncnet_${tag}
 out=exp/fidelity_${tag}
 
-if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
-    ./run.sh --stop_stage 4 --tag "${tag}" --tts_config "${tts_config}" \
-        --syncnet_config "${syncnet_config}" --ttsf_config "${ttsf_config}"
-fi
-
-train_variant() {  # <name> <config override...>
-    local name=$1 exp=${main}_$1
-    shift
+train_job() {  # <task> <config> <exp> <config override...>: one thread, skipped once done
+    local task=$1 config=$2 exp=$3
+    shift 3
     [ -f "${exp}/.done" ] && return 0
     mkdir -p "${exp}"
-    OMP_NUM_THREADS=1 ${python} -m ttsf.bin.train --task ttsf --config "${ttsf_config}" \
-        --train_data dump/train --valid_data dump/dev --output_dir "${exp}" \
-        --tts_init "exp/tts_${tag}/model.pth" \
-        --losses.sync.conf.syncnet_path "exp/syncnet_${tag}/syncnet.pth" "$@" >"${exp}/run.log" 2>&1 \
-        && date >"${exp}/.done"
+    OMP_NUM_THREADS=1 ${python} -m ttsf.bin.train --task "${task}" --config "${config}" \
+        --train_data dump/train --valid_data dump/dev --output_dir "${exp}" "$@" \
+        >"${exp}/run.log" 2>&1 && date >"${exp}/.done"
 }
 
-if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
-    train_variant fv --model_conf.voice_from f_v &
-    train_variant emb_mu --audio_mapper_conf.inputs "[emb, mu]" &
-    train_variant emb --audio_mapper_conf.inputs "[emb]" &
-    wait
-    for v in fv emb_mu emb; do
-        [ -f "${main}_${v}/.done" ] || { echo "ablation ${v} failed: see ${main}_${v}/run.log" >&2; exit 1; }
+joint() {  # <exp> <config override...>
+    local exp=$1
+    shift
+    train_job ttsf conf/tuning/train_ttsf_long.yaml "${exp}" --tts_init "${tts}/model.pth" \
+        --losses.sync.conf.syncnet_path "${syncnet}/syncnet.pth" "$@"
+}
+
+check_done() {  # <exp...>: stop, naming the log, if a background job failed
+    for exp in "$@"; do
+        [ -f "${exp}/.done" ] || { echo "training failed: see ${exp}/run.log" >&2; exit 1; }
     done
+}
+
+if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
+    ./run.sh --stop_stage 2
+fi
+
+if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
+    train_job tts conf/tuning/train_tts_long.yaml "${tts}" &
+    train_job syncnet conf/tuning/train_syncnet_long.yaml "${syncnet}" &
+    wait
+    check_done "${tts}" "${syncnet}"
 fi
 
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
+    joint "${main}" &
+    joint "${main}_fv" --model_conf.voice_from f_v &
+    wait
+    joint "${main}_emb_mu" --audio_mapper_conf.inputs "[emb, mu]" &
+    joint "${main}_emb" --audio_mapper_conf.inputs "[emb]" &
+    wait
+    check_done "${main}" "${main}_fv" "${main}_emb_mu" "${main}_emb"
+fi
+
+if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
     ${python} ../../bench/mini_fidelity.py --mini "${MINI}" --dump dump \
         --exp "${main}" --fv_exp "${main}_fv" --decode_config conf/decode.yaml \
         --ablation "emb,mu,energy=${main}" "emb,mu=${main}_emb_mu" "emb=${main}_emb" \

@@ -1,0 +1,92 @@
+"""egs/mini/local/fidelity.sh: which jobs it trains, side by side and in what order, with which
+inputs, and that a failed job stops it naming its log — run with a recording stand-in for
+python (see test_template.py), so nothing trains."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+echo "threads=${{OMP_NUM_THREADS:-unset}} $*" >> {calls}
+if [ -n "${{FAIL_ON:-}}" ] && [[ "$*" == *"$FAIL_ON"* ]]; then echo "boom" >&2; exit 3; fi
+"""
+
+
+@pytest.fixture
+def fidelity(tmp_path):
+    rec = tmp_path / "mini"
+    (rec / "local").mkdir(parents=True)
+    shutil.copy(ROOT / "egs" / "mini" / "local" / "fidelity.sh", rec / "local")
+    (rec / "utils").symlink_to(ROOT / "utils")
+    calls = tmp_path / "calls.txt"
+    (rec / "path.sh").write_text("true\n")
+    (rec / "db.sh").write_text("MINI=db/mini\n")
+    (rec / "run.sh").write_text(f'#!/usr/bin/env bash\necho "run.sh $*" >> {calls}\n')
+    fake = tmp_path / "fake_python"
+    fake.write_text(FAKE_PYTHON.format(calls=calls))
+    for f in (rec / "run.sh", fake):
+        f.chmod(0o755)
+
+    def run(*args, env=None):
+        out = subprocess.run(
+            ["local/fidelity.sh", "--python", str(fake), *args],
+            cwd=rec,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        lines = calls.read_text().splitlines() if calls.exists() else []
+        calls.unlink(missing_ok=True)
+        return out, lines
+
+    return rec, run
+
+
+def _output_dir(call: str) -> str:
+    return call.split("--output_dir ")[1].split()[0]
+
+
+def test_trains_pretraining_then_joint_models_then_measures(fidelity):
+    rec, run = fidelity
+    out, calls = run()
+    assert out.returncode == 0, out.stderr
+    assert calls[0] == "run.sh --stop_stage 2"
+    train = [c for c in calls if "ttsf.bin.train" in c]
+    assert all(c.startswith("threads=1 ") for c in train)  # side by side, one thread each
+    # pretraining pair first (either order within a pair), then the joint pairs
+    assert {_output_dir(c) for c in train[:2]} == {"exp/tts_long", "exp/syncnet_long"}
+    assert {_output_dir(c) for c in train[2:4]} == {"exp/ttsf_long", "exp/ttsf_long_fv"}
+    assert {_output_dir(c) for c in train[4:6]} == {"exp/ttsf_long_emb_mu", "exp/ttsf_long_emb"}
+    joint = {_output_dir(c): c for c in train[2:]}
+    for c in joint.values():
+        assert "--task ttsf --config conf/tuning/train_ttsf_long.yaml" in c
+        assert "--tts_init exp/tts_long/model.pth" in c
+        assert "--losses.sync.conf.syncnet_path exp/syncnet_long/syncnet.pth" in c
+    assert joint["exp/ttsf_long_fv"].endswith("--model_conf.voice_from f_v")
+    assert joint["exp/ttsf_long_emb_mu"].endswith("--audio_mapper_conf.inputs [emb, mu]")
+    assert joint["exp/ttsf_long"].endswith("syncnet.pth")  # the model itself: no override
+    measure = calls[-1]
+    assert "bench/mini_fidelity.py" in measure and "--exp exp/ttsf_long " in measure
+    assert "--fv_exp exp/ttsf_long_fv" in measure and "emb=exp/ttsf_long_emb" in measure
+    # done-markers: a second run trains nothing
+    out, calls = run("--stage", "2", "--stop_stage", "3")
+    assert out.returncode == 0 and calls == []
+
+
+def test_a_failed_job_stops_before_measuring_and_names_its_log(fidelity):
+    rec, run = fidelity
+    out, calls = run("--stage", "2", env={"FAIL_ON": "ttsf_long_fv"})
+    assert out.returncode != 0
+    assert "exp/ttsf_long_fv/run.log" in out.stderr
+    assert not any("mini_fidelity" in c for c in calls)
+    assert not (rec / "exp" / "ttsf_long_fv" / ".done").exists()
+    assert (rec / "exp" / "ttsf_long" / ".done").exists()
+    assert (rec / "exp" / "ttsf_long_fv" / "run.log").read_text() == "boom\n"
+    out, calls = run("--stage", "3", "--stop_stage", "3")  # only the failed job again
+    assert out.returncode == 0, out.stderr
+    assert [_output_dir(c) for c in calls] == ["exp/ttsf_long_fv"]
