@@ -1,48 +1,29 @@
 """egs/mini/local/fidelity.sh: which jobs it trains, side by side and in what order, with which
 inputs, and that a failed job stops it naming its log — run with a recording stand-in for
-python (see test_template.py), so nothing trains."""
+python (conftest.py), so nothing trains."""
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parents[2]
 
-FAKE_PYTHON = """#!/usr/bin/env bash
-echo "threads=${{OMP_NUM_THREADS:-unset}} $*" >> {calls}
-if [ -n "${{FAIL_ON:-}}" ] && [[ "$*" == *"$FAIL_ON"* ]]; then echo "boom" >&2; exit 3; fi
-"""
-
 
 @pytest.fixture
-def fidelity(tmp_path):
+def fidelity(tmp_path, recorder):
     rec = tmp_path / "mini"
     (rec / "local").mkdir(parents=True)
     shutil.copy(ROOT / "egs" / "mini" / "local" / "fidelity.sh", rec / "local")
     (rec / "utils").symlink_to(ROOT / "utils")
-    calls = tmp_path / "calls.txt"
     (rec / "path.sh").write_text("true\n")
     (rec / "db.sh").write_text("MINI=db/mini\n")
-    (rec / "run.sh").write_text(f'#!/usr/bin/env bash\necho "run.sh $*" >> {calls}\n')
-    fake = tmp_path / "fake_python"
-    fake.write_text(FAKE_PYTHON.format(calls=calls))
-    for f in (rec / "run.sh", fake):
-        f.chmod(0o755)
+    (rec / "run.sh").write_text(f'#!/usr/bin/env bash\necho "run.sh $*" >> {recorder.calls}\n')
+    (rec / "run.sh").chmod(0o755)
+    fake = recorder.python(prefix="threads=${OMP_NUM_THREADS:-unset} ")
 
     def run(*args, env=None):
-        out = subprocess.run(
-            ["local/fidelity.sh", "--python", str(fake), *args],
-            cwd=rec,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        lines = calls.read_text().splitlines() if calls.exists() else []
-        calls.unlink(missing_ok=True)
-        return out, lines
+        return recorder.run(["local/fidelity.sh", "--python", str(fake), *args], rec, env)
 
     return rec, run
 
@@ -86,7 +67,7 @@ def test_a_failed_job_stops_before_measuring_and_names_its_log(fidelity):
     assert not any("mini_fidelity" in c for c in calls)
     assert not (rec / "exp" / "ttsf_long_fv" / ".done").exists()
     assert (rec / "exp" / "ttsf_long" / ".done").exists()
-    assert (rec / "exp" / "ttsf_long_fv" / "run.log").read_text() == "boom\n"
+    assert (rec / "exp" / "ttsf_long_fv" / "run.log").read_text() == "boom: ttsf_long_fv\n"
     out, calls = run("--stage", "3", "--stop_stage", "3")  # only the failed job again
     assert out.returncode == 0, out.stderr
     assert [_output_dir(c) for c in calls] == ["exp/ttsf_long_fv"]

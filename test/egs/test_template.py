@@ -1,48 +1,30 @@
 """egs/TEMPLATE/ttsf.sh: stage guards, done-markers, failure reporting — run for real with a
 recording stand-in for python, so every stage's command line is checked without training."""
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parents[2]
 
-FAKE_PYTHON = """#!/usr/bin/env bash
-echo "$*" >> {calls}
-if [ -n "${{FAIL_ON:-}}" ] && [[ "$*" == *"$FAIL_ON"* ]]; then echo "boom: $FAIL_ON" >&2; exit 3; fi
-"""
-
 
 @pytest.fixture
-def recipe(tmp_path):
+def recipe(tmp_path, recorder):
     """A recipe dir like egs/mini, with local/data.sh and python replaced by recorders."""
     rec = tmp_path / "egs" / "demo"
     (rec / "local").mkdir(parents=True)
     (tmp_path / "egs" / "TEMPLATE").symlink_to(ROOT / "egs" / "TEMPLATE")
     (rec / "utils").symlink_to(ROOT / "utils")
-    calls = tmp_path / "calls.txt"
     (rec / "path.sh").write_text("true\n")
     shutil.copy(ROOT / "egs" / "TEMPLATE" / "cmd.sh", rec / "cmd.sh")
-    (rec / "local" / "data.sh").write_text(f'#!/usr/bin/env bash\necho "data.sh $*" >> {calls}\n')
-    fake = tmp_path / "fake_python"
-    fake.write_text(FAKE_PYTHON.format(calls=calls))
-    for f in (rec / "local" / "data.sh", fake):
-        f.chmod(0o755)
+    data_sh = rec / "local" / "data.sh"
+    data_sh.write_text(f'#!/usr/bin/env bash\necho "data.sh $*" >> {recorder.calls}\n')
+    data_sh.chmod(0o755)
+    fake = recorder.python()
 
     def run(*args, env=None):
-        out = subprocess.run(
-            ["../TEMPLATE/ttsf.sh", "--python", str(fake), *args],
-            cwd=rec,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        lines = calls.read_text().splitlines() if calls.exists() else []
-        calls.unlink(missing_ok=True)
-        return out, lines
+        return recorder.run(["../TEMPLATE/ttsf.sh", "--python", str(fake), *args], rec, env)
 
     return rec, run
 
