@@ -34,7 +34,7 @@ from ttsf.tfg.abs_discriminator import AbsDiscriminator
 from ttsf.tfg.abs_face_generator import AbsFaceGenerator
 from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
 from ttsf.tfg.abs_motion_sampler import AbsMotionSampler
-from ttsf.tfg.lower_face_mask import blank_lower_half
+from ttsf.tfg.lower_face_mask import portrait_codes, read_motion
 from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS, fuse_styles
 from ttsf.tts.abs_tts import AbsTTS
 from ttsf.utils.precision import PRECISIONS, autocast
@@ -130,12 +130,9 @@ class TTSF(nn.Module):
     # -- the shared pieces ------------------------------------------------------------------
     def identity(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """image (B, 3, H, W) in [-1, 1] -> f_s (B, D), f_m_s (B, D), f_id (B, D), maps."""
-        f_s, maps = self.face_generator.encode(image)
-        if self.mask_lower_face:  # one more pass of E, on the blanked portrait
-            f_m_s = self.motion(image[:, None])[:, 0]
-        else:
-            f_m_s = self.motion_extractor(f_s)
-        return f_s, f_m_s, f_s - f_m_s, maps
+        return portrait_codes(
+            self.face_generator, self.motion_extractor, image, self.mask_lower_face
+        )
 
     def voice(self, f_s: torch.Tensor, f_id: torch.Tensor) -> torch.Tensor:
         """The TTS condition (B, D) of a portrait: f_id, or f_s itself (``voice_from``)."""
@@ -144,10 +141,9 @@ class TTSF(nn.Module):
     def motion(self, frames: torch.Tensor) -> torch.Tensor:
         """frames (B, T, 3, H, W) -> motion features f_m (B, T, D)."""
         b, t = frames.shape[:2]
-        if self.mask_lower_face:
-            frames = blank_lower_half(frames)
-        f_v, _ = self.face_generator.encode(frames.flatten(0, 1))
-        return self.motion_extractor(f_v).view(b, t, -1)
+        return read_motion(
+            self.face_generator, self.motion_extractor, frames.flatten(0, 1), self.mask_lower_face
+        ).view(b, t, -1)
 
     def render(
         self,

@@ -11,7 +11,13 @@ mouth, and the reconstruction loss can only be met by drawing the mouth from the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
+
+if TYPE_CHECKING:
+    from ttsf.tfg.abs_face_generator import AbsFaceGenerator
+    from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
 
 
 def blank_lower_half(frames: torch.Tensor) -> torch.Tensor:
@@ -20,3 +26,33 @@ def blank_lower_half(frames: torch.Tensor) -> torch.Tensor:
     out = frames.clone()
     out[..., frames.shape[-2] // 2 :, :] = 0.0
     return out
+
+
+def read_motion(
+    generator: AbsFaceGenerator,
+    extractor: AbsMotionExtractor,
+    images: torch.Tensor,
+    mask_lower_face: bool,
+) -> torch.Tensor:
+    """images (N, 3, S, S) in [-1, 1] -> motion codes f_m (N, D) = M(E(images)), from blanked
+    lower halves when the model was trained with ``mask_lower_face``."""
+    if mask_lower_face:
+        images = blank_lower_half(images)
+    return extractor(generator.encode(images)[0])
+
+
+def portrait_codes(
+    generator: AbsFaceGenerator,
+    extractor: AbsMotionExtractor,
+    image: torch.Tensor,
+    mask_lower_face: bool,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    """image (B, 3, S, S) in [-1, 1] -> f_s (B, D), f_m_s (B, D), f_id = f_s - f_m_s (B, D) and
+    the source maps G warps. E runs once, unless ``mask_lower_face`` needs ``f_m_s`` from a
+    second pass on the blanked portrait."""
+    f_s, maps = generator.encode(image)
+    if mask_lower_face:
+        f_m_s = read_motion(generator, extractor, image, mask_lower_face=True)
+    else:
+        f_m_s = extractor(f_s)
+    return f_s, f_m_s, f_s - f_m_s, maps

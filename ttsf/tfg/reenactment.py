@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from ttsf.tfg.abs_face_generator import AbsFaceGenerator
 from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
-from ttsf.tfg.lower_face_mask import blank_lower_half
+from ttsf.tfg.lower_face_mask import portrait_codes, read_motion
 from ttsf.tfg.motion_fusion import DEFAULT_MOTION_LAYERS, fuse_styles
 
 
@@ -83,16 +83,10 @@ def animate(
         frames (Tensor): (<= batch_size, 3, S, S) in [-1, 1].
     """
 
-    def motion(images: torch.Tensor) -> torch.Tensor:  # as TTSF.motion reads it
-        images = blank_lower_half(images) if mask_lower_face else images
-        return extractor(generator.encode(images)[0])
-
-    f_s, feats = generator.encode(portrait)
-    f_m_s = motion(portrait) if mask_lower_face else extractor(f_s)  # no second pass of E
-    f_id = f_s - f_m_s
+    f_s, f_m_s, f_id, feats = portrait_codes(generator, extractor, portrait, mask_lower_face)
     f_m_first = None
     for start in range(0, driver.shape[0], batch_size):
-        f_m = motion(driver[start : start + batch_size])
+        f_m = read_motion(generator, extractor, driver[start : start + batch_size], mask_lower_face)
         if relative:
             if f_m_first is None:
                 f_m_first = f_m[:1]
