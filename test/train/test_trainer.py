@@ -18,16 +18,17 @@ from ttsf.train.distributed import launch
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
-@pytest.mark.parametrize("gan", [False, True])
-def test_resume_replays_the_same_steps(tmp_path, gan):
-    full = make_trainer(tmp_path / "full", dropout=0.3, gan=gan, max_steps=14)
+@pytest.mark.parametrize("gan,ema", [(False, None), (True, None), (True, 0.9)])
+def test_resume_replays_the_same_steps(tmp_path, gan, ema):
+    full = make_trainer(tmp_path / "full", dropout=0.3, gan=gan, max_steps=14, ema_decay=ema)
     full_losses = record_losses(full)
     full.run()
     assert len(full_losses) == 14
 
-    first = make_trainer(tmp_path / "cut", dropout=0.3, gan=gan, max_steps=5)  # stops mid-epoch 1
+    # stops mid-epoch 1
+    first = make_trainer(tmp_path / "cut", dropout=0.3, gan=gan, max_steps=5, ema_decay=ema)
     first.run()
-    second = make_trainer(tmp_path / "cut", dropout=0.3, gan=gan, max_steps=14)
+    second = make_trainer(tmp_path / "cut", dropout=0.3, gan=gan, max_steps=14, ema_decay=ema)
     resumed = record_losses(second)
     second.run()
     assert second.step == 14 and len(resumed) == 9
@@ -37,6 +38,9 @@ def test_resume_replays_the_same_steps(tmp_path, gan):
         assert "critic" in resumed[0]
     for p, q in zip(full.model.parameters(), second.model.parameters(), strict=True):
         torch.testing.assert_close(p, q)
+    if ema:
+        assert second.ema.updates == 14
+        torch.testing.assert_close(full.ema.shadow, second.ema.shadow)
 
 
 def test_training_learns_and_averages_nbest(tmp_path):
@@ -58,6 +62,38 @@ def test_training_learns_and_averages_nbest(tmp_path):
     )
     assert (tmp_path / "tensorboard").is_dir()
     assert not list(tmp_path.glob(".*.pth*"))  # no temporary files left
+
+
+def test_ema_weights_are_the_ones_validated_and_saved(tmp_path):
+    trainer = make_trainer(tmp_path, max_epoch=2, keep_nbest_models=2, ema_decay=0.8)
+    live = []  # the live weights after every step, to average by hand
+    step = trainer.train_step
+
+    def recorded(batch):
+        out = step(batch)
+        live.append(trainer.model.lin.weight.detach().clone())
+        return out
+
+    trainer.train_step = recorded
+    initial = trainer.model.lin.weight.detach().clone()
+    trainer.run()
+    per_epoch = len(live) // 2
+    expected, n = initial, 0
+    for epoch in (1, 2):
+        for w in live[(epoch - 1) * per_epoch : epoch * per_epoch]:
+            keep = min(0.8, (1 + n) / (10 + n))  # the warmed-up decay
+            expected, n = keep * expected + (1 - keep) * w, n + 1
+        saved = torch.load(tmp_path / f"epoch{epoch}.pth", weights_only=True)
+        torch.testing.assert_close(saved["lin.weight"], expected)
+        assert not torch.allclose(saved["lin.weight"], live[epoch * per_epoch - 1])
+    # training went on with the live weights: validation swapped the average in and out
+    torch.testing.assert_close(trainer.model.lin.weight, live[-1])
+
+
+def test_ema_rejects_a_checkpoint_without_one(tmp_path):
+    make_trainer(tmp_path, max_steps=3).run()
+    with pytest.raises(RuntimeError, match="written without ema_decay"):
+        make_trainer(tmp_path, max_steps=6, ema_decay=0.9).run()
 
 
 def test_stopping_before_an_epoch_ends_still_gives_a_model(tmp_path):

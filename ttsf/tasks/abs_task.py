@@ -104,6 +104,7 @@ TRAINER_KEYS = (
     "best_model_criterion",
     "log_interval",
     "save_interval_steps",
+    "ema_decay",
     "optim",
     "optim_conf",
     "init_param",

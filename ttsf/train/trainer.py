@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -33,6 +34,7 @@ from ttsf.train.checkpoint import (
     write_averaged_model,
 )
 from ttsf.train.distributed import DistInfo, all_reduce_stats
+from ttsf.train.ema import WeightEMA
 from ttsf.train.sampler import epoch_batches, shard
 from ttsf.utils.fileio import atomic_open, atomic_torch_save
 
@@ -53,6 +55,9 @@ class TrainerOptions:
     best_model_criterion: tuple[str, str] = ("loss", "min")
     log_interval: int = 50
     save_interval_steps: int = 500
+    # validate, save and average a moving average of the weights instead of the live ones
+    # (StyleGAN2's G_ema, ttsf/train/ema.py); e.g. 0.99. None: the live weights.
+    ema_decay: float | None = None
 
     @classmethod
     def from_config(cls, cfg: dict) -> TrainerOptions:
@@ -116,6 +121,7 @@ class Trainer:
             if info.distributed
             else self.model
         )
+        self.ema = WeightEMA(self.model, options.ema_decay) if options.ema_decay else None
         self.epoch, self.batch_in_epoch, self.step = 1, 0, 0
         self.history: list[tuple[int, float]] = []
         self.writer = None
@@ -142,6 +148,7 @@ class Trainer:
                 "step": self.step,
                 "history": self.history,
                 "rng": rng_state(),
+                "ema": self.ema.state_dict() if self.ema is not None else None,
             },
             self.checkpoint_path,
         )
@@ -159,6 +166,13 @@ class Trainer:
             )
         for opt, state in zip(self.optimizers, ckpt["optimizers"], strict=True):
             opt.load_state_dict(state)
+        if self.ema is not None:
+            if ckpt.get("ema") is None:
+                raise RuntimeError(
+                    f"{self.checkpoint_path} was written without ema_decay: resume it without "
+                    "ema_decay, or train with ema_decay in a new output_dir"
+                )
+            self.ema.load_state_dict(ckpt["ema"])
         self.epoch, self.batch_in_epoch = ckpt["epoch"], ckpt["batch_in_epoch"]
         self.step, self.history = ckpt["step"], [tuple(h) for h in ckpt["history"]]
         if self.info.world_size == 1:
@@ -198,6 +212,8 @@ class Trainer:
             opt.step()
             stats.update(_float_stats(out.get("stats", {"loss": loss})))
             weight = float(out.get("weight", 1.0))
+        if self.ema is not None:
+            self.ema.update(self.model)
         return all_reduce_stats(stats, weight, self.info)
 
     # -- loops --------------------------------------------------------------------------
@@ -280,17 +296,24 @@ class Trainer:
             keep = update_nbest(self.exp_dir, self.history, self.opts.keep_nbest_models, mode)
             write_averaged_model(self.exp_dir, keep, crit)
         elif self.info.is_main:  # stopped (max_steps) before any epoch ended: the last weights
-            atomic_torch_save(self.model.state_dict(), self.exp_dir / "last.pth")
+            atomic_torch_save(self._evaluated_state(), self.exp_dir / "last.pth")
             point_model_at(self.exp_dir, "last.pth")
             log.info("no epoch finished: model.pth is the last weights (step %d)", self.step)
         if self.writer is not None:
             self.writer.close()
 
+    def _evaluated_state(self) -> dict[str, torch.Tensor]:
+        """The weights that are validated and saved: the moving average, if there is one."""
+        if self.ema is None:
+            return self.model.state_dict()
+        return self.ema.averaged_state(self.model)
+
     def _done(self) -> bool:
         return self.opts.max_steps is not None and self.step >= self.opts.max_steps
 
     def _end_epoch(self, crit: str, mode: str) -> None:
-        valid = self.validate()
+        with self.ema.swapped_in(self.model) if self.ema is not None else nullcontext():
+            valid = self.validate()
         self._log("valid", valid, self.step)
         if self.info.is_main:
             value = valid.get(crit)
@@ -298,7 +321,7 @@ class Trainer:
                 # no validation set (or the stat is missing): rank epochs by recency
                 value = -self.epoch if mode == "min" else self.epoch
             self.history.append((self.epoch, value))
-            atomic_torch_save(self.model.state_dict(), self.exp_dir / f"epoch{self.epoch}.pth")
+            atomic_torch_save(self._evaluated_state(), self.exp_dir / f"epoch{self.epoch}.pth")
             update_nbest(self.exp_dir, self.history, self.opts.keep_nbest_models, mode)
             with atomic_open(self.exp_dir / "valid_history.tsv") as f:
                 f.write(f"epoch\tvalid.{crit}\n")
