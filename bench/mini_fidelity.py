@@ -194,6 +194,25 @@ def our_clips(synth, stills, sentences, seeds, controls) -> tuple[list[Clip], di
     return clips, portraits
 
 
+def reenacted_clips(synth, stills, corpus: list[Clip]) -> list[Clip]:
+    """Each corpus clip's own motion codes through our generator, from its identity's portrait
+    (``ttsf-animate``'s path, no lip features): how much of the corpus's head motion the
+    generator renders when the motion is right, apart from what the sampler draws."""
+    from ttsf.tfg.reenactment import animate, to_model_images, to_uint8_frames
+
+    model = synth.model
+    out = []
+    for c in corpus:
+        chunks = animate(model.face_generator, model.motion_extractor,
+                         synth.portrait(stills[c.identity]),
+                         to_model_images(c.frames, synth.image_size).to(synth.device),
+                         motion_layers=model.motion_layers,
+                         mask_lower_face=model.mask_lower_face)  # fmt: skip
+        frames = np.concatenate([to_uint8_frames(x) for x in chunks])
+        out.append(Clip(c.identity, c.wav, frames))
+    return out
+
+
 def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
@@ -358,6 +377,7 @@ def evaluate(args) -> dict:
     for i, c in enumerate(corpus):
         by_identity.setdefault(c.identity, []).append(i)
     res["head"]["corpus"] = head_motion_stats(corpus, list(by_identity.values()), size)
+    res["head"]["reenacted"] = head_motion_stats(reenacted_clips(synth, stills, corpus), [], size)
     res["ablation"], res["ablation_darkness"] = {}, {}
     for name, exp in args.ablation:
         if Path(exp).resolve() == Path(args.exp).resolve():  # measured above
@@ -433,6 +453,11 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
     for name, curve in res["ablation"].items():
         lines.append(f"| {name} | {curve[zero]:.3f} | {SHIFTS[int(np.argmax(curve))]:+d} | "
                      f"{max(curve):.3f} |")  # fmt: skip
+    if "reenacted" in head:  # a diagnostic, not a claim: see reenacted_clips
+        re_deg = head["reenacted"]["within_clip_deg"]
+        lines += ["", "Diagnostic (not a target): head pose std over frames, degrees, when our "
+                  "generator re-enacts the corpus clips' own motion codes from the portrait: "
+                  f"{re_deg:.2f} (the corpus clips: {div_c:.2f}; ratio {re_deg / div_c:.2f})"]
     if "darkness_ours" in lips:  # a diagnostic, not a claim: see mouth_darkness
         dark = {"corpus": lips["darkness_corpus"], "ours": lips["darkness_ours"],
                 **{f"ablation {k}": v for k, v in res.get("ablation_darkness", {}).items()}}
