@@ -90,6 +90,13 @@ def test_ema_weights_are_the_ones_validated_and_saved(tmp_path):
     torch.testing.assert_close(trainer.model.lin.weight, live[-1])
 
 
+def test_epoch_criterion_keeps_the_latest_epochs(tmp_path):
+    trainer = make_trainer(tmp_path, max_epoch=4, best_model_criterion=["epoch", "max"])
+    trainer.run()
+    assert sorted(p.name for p in tmp_path.glob("epoch*.pth")) == ["epoch3.pth", "epoch4.pth"]
+    assert (tmp_path / "model.pth").resolve().name == "valid.epoch.ave_2best.pth"
+
+
 def test_ema_rejects_a_checkpoint_without_one(tmp_path):
     make_trainer(tmp_path, max_steps=3).run()
     with pytest.raises(RuntimeError, match="written without ema_decay"):

@@ -316,7 +316,9 @@ class Trainer:
             valid = self.validate()
         self._log("valid", valid, self.step)
         if self.info.is_main:
-            value = valid.get(crit)
+            # [epoch, max]: the latest epochs (ESPnet's GAN recipes select by recency too: a
+            # GAN's validation loss holds the adversarial term, not a measure of quality)
+            value = self.epoch if crit == "epoch" else valid.get(crit)
             if value is None or not math.isfinite(value):
                 # no validation set (or the stat is missing): rank epochs by recency
                 value = -self.epoch if mode == "min" else self.epoch
