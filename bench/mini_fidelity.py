@@ -213,21 +213,34 @@ def reenacted_clips(synth, stills, corpus: list[Clip]) -> list[Clip]:
     return out
 
 
+def pose_over_identity(vectors: dict[int, list[np.ndarray]]) -> float:
+    """{identity: its vectors (D,), one per portrait pose} -> mean distance of a pose's vector to
+    its identity's centre over mean distance of an identity's centre to the centre of all: how
+    much of what sets the identities apart a change of pose moves (0: none)."""
+    centres = np.stack([np.mean(v, axis=0) for v in vectors.values()])
+    within = np.mean([np.linalg.norm(np.stack(v) - c, axis=1).mean()
+                      for v, c in zip(vectors.values(), centres, strict=True)])  # fmt: skip
+    between = np.linalg.norm(centres - centres.mean(axis=0), axis=1).mean()
+    return float(within / between)
+
+
 def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
-    Also the spread of the TTS condition vector itself, relative to the identities' spread."""
+    Also ``pose_over_identity`` of the TTS condition vector, and of the portrait's features
+    with (``f_s``) and without (``f_id``) its motion: whether motion removal steadies them."""
     from ttsf.data.mini.render import apply_pose
 
-    spreads, conds = [], {}
+    spreads = []
+    codes = {"cond": {}, "f_s": {}, "f_id": {}}
     model = synth.model_at(controls.precision)
     for k, still in stills.items():
-        conds[k] = []
         embs = {s: [] for s in sentences}
         for pose in POSES:
             code = synth.model.encode_portrait(synth.portrait(apply_pose(still, pose)))
             f_s, _, f_id, _ = code
-            conds[k].append(synth.model.voice(f_s, f_id)[0].numpy())
+            for name, x in (("cond", synth.model.voice(f_s, f_id)), ("f_s", f_s), ("f_id", f_id)):
+                codes[name].setdefault(k, []).append(x[0].numpy())
             for s in sentences:  # speech only: the lazily rendered frames are never drawn
                 speech, _ = model.synthesize(synth.text_to_ids(s), code,
                                              replace(controls, seed=seed))  # fmt: skip
@@ -236,12 +249,8 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             e = np.stack(e)
             mean = e.mean(axis=0)
             spreads.append(np.mean([1 - cos(x, mean) for x in e]))
-    centres = np.stack([np.mean(c, axis=0) for c in conds.values()])
-    within = np.mean([np.linalg.norm(np.stack(c) - np.mean(c, axis=0), axis=1).mean()
-                      for c in conds.values()])  # fmt: skip
-    between = np.linalg.norm(centres - centres.mean(axis=0), axis=1).mean()
     return {"speech_spread": float(np.mean(spreads)),
-            "cond_pose_over_identity": float(within / between)}  # fmt: skip
+            **{f"{name}_pose_over_identity": pose_over_identity(v) for name, v in codes.items()}}
 
 
 # -- the corpus side -------------------------------------------------------------------------
@@ -458,6 +467,12 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
         lines += ["", "Diagnostic (not a target): head pose std over frames, degrees, when our "
                   "generator re-enacts the corpus clips' own motion codes from the portrait: "
                   f"{re_deg:.2f} (the corpus clips: {div_c:.2f}; ratio {re_deg / div_c:.2f})"]
+    if "f_s_pose_over_identity" in s["f_id"]:  # a diagnostic: see voice_spread
+        lines += ["", "Diagnostic (not a target): how far a change of portrait pose moves the "
+                  "model's portrait features, relative to how far apart the identities are: "
+                  f"f_s {s['f_id']['f_s_pose_over_identity']:.3f}, f_id = f_s - f_m_s "
+                  f"{s['f_id']['f_id_pose_over_identity']:.3f} (motion removal steadies the "
+                  "voice's condition only if f_id's is the smaller)"]
     if "darkness_ours" in lips:  # a diagnostic, not a claim: see mouth_darkness
         dark = {"corpus": lips["darkness_corpus"], "ours": lips["darkness_ours"],
                 **{f"ablation {k}": v for k, v in res.get("ablation_darkness", {}).items()}}

@@ -71,7 +71,8 @@ def test_table_reports_missed_targets():
         "wer": {"ours": 90.0, "corpus": 40.0, "corpus_through_our_vocoder": 55.0},
         "voice": {"ours_same": 0.8, "ours_other": 0.6, "corpus_same": 0.9, "corpus_other": 0.6,
                   "vocoded_same": 0.88, "vocoded_other": 0.67},
-        "spread": {"f_id": {"speech_spread": 0.01, "cond_pose_over_identity": 0.1},
+        "spread": {"f_id": {"speech_spread": 0.01, "cond_pose_over_identity": 0.1,
+                            "f_s_pose_over_identity": 0.12, "f_id_pose_over_identity": 0.1},
                    "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3}},
         "id_distance": {"ours": 0.5, "corpus": 0.2},
         "lips": {"shifts": mf.SHIFTS, "ours": [0.1] * 5 + [0.5] + [0.1] * 5,
@@ -88,6 +89,16 @@ def test_table_reports_missed_targets():
     assert text.count("**no**") == 2 and "| emb | 0.000 |" in text
     assert "0.900 / 0.600 (through our vocoder: 0.880 / 0.670)" in text
     assert "| ours | 0.000 | +1 |" in text and "| corpus | 0.000 | -5 |" in text
+    assert "f_s 0.120, f_id = f_s - f_m_s 0.100" in text
+
+
+def test_pose_over_identity_is_the_pose_share_of_the_identity_spread():
+    # two identities 2 apart (each 1 from the centre), each moved +-0.1 by the pose
+    vectors = {0: [np.array([-1.1, 0.0]), np.array([-0.9, 0.0])],
+               1: [np.array([1.0, 0.1]), np.array([1.0, -0.1])]}  # fmt: skip
+    assert mf.pose_over_identity(vectors) == pytest.approx(0.1)
+    still = {k: [np.mean(v, axis=0)] * 2 for k, v in vectors.items()}
+    assert mf.pose_over_identity(still) == 0.0
 
 
 def test_reenacted_clips_follow_their_drivers_motion(tmp_path):
