@@ -196,6 +196,7 @@ def test_mask_lower_face_hides_the_mouth_from_every_motion_code(dump, mask):
         (f_s, f_m_s, f_id, _), (f_s2, f_m_s2, f_id2, _) = (
             model.identity(window[:, 0]), model.identity(mouth_moved[:, 0]))  # fmt: skip
     assert not torch.allclose(f_s, f_s2)  # the portrait's own features still see the mouth
+    torch.testing.assert_close(f_id, f_s - f_m_s)  # TTSF §3.1: the motion removed
     if mask:  # the motion (driving frames, sampler targets, the portrait's) does not
         torch.testing.assert_close(motion, motion2)
         torch.testing.assert_close(f_m_s, f_m_s2)
@@ -204,6 +205,7 @@ def test_mask_lower_face_hides_the_mouth_from_every_motion_code(dump, mask):
         torch.testing.assert_close(f_m_s, motion[:, 0])
     else:
         assert not torch.allclose(motion, motion2) and not torch.allclose(f_m_s, f_m_s2)
+        torch.testing.assert_close(f_m_s, model.motion_extractor(f_s))  # M(f_s), one pass of E
 
 
 def test_blank_lower_half_leaves_the_upper_half_and_its_input_alone():
