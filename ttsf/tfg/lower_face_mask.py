@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ttsf.tfg.motion_extractor import split_identity_motion
-
 if TYPE_CHECKING:
     from ttsf.tfg.abs_face_generator import AbsFaceGenerator
     from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
@@ -55,6 +53,6 @@ def portrait_codes(
     f_s, maps = generator.encode(image)
     if mask_lower_face:
         f_m_s = read_motion(generator, extractor, image, mask_lower_face=True)
-        return f_s, f_m_s, f_s - f_m_s, maps
-    f_id, f_m_s = split_identity_motion(extractor, f_s)
-    return f_s, f_m_s, f_id, maps
+    else:
+        f_m_s = extractor(f_s)
+    return f_s, f_m_s, f_s - f_m_s, maps
