@@ -101,6 +101,14 @@ def test_pose_over_identity_is_the_pose_share_of_the_identity_spread():
     assert mf.pose_over_identity(still) == 0.0
 
 
+def test_held_out_sentences_take_a_slice_and_refuse_one_past_the_end(tmp_path):
+    (tmp_path / "heldout_sentences.txt").write_text("".join(f"s{i}\n" for i in range(50)))
+    assert mf.held_out_sentences(tmp_path, 0, 3) == ["s0", "s1", "s2"]
+    assert mf.held_out_sentences(tmp_path, 40, 8) == [f"s{i}" for i in range(40, 48)]
+    with pytest.raises(ValueError, match="has 50 sentences; lines 45 to 54"):
+        mf.held_out_sentences(tmp_path, 45, 10)
+
+
 def test_reenacted_clips_follow_their_drivers_motion(tmp_path):
     """The re-enactment diagnostic renders every driving frame from the portrait: a still
     driver gives a still clip, a moving one a moving clip (a tiny untrained model)."""
