@@ -399,6 +399,11 @@ def evaluate(args) -> dict:
         by_identity.setdefault(c.identity, []).append(i)
     res["head"]["corpus"] = head_motion_stats(corpus, list(by_identity.values()), size)
     res["head"]["reenacted"] = head_motion_stats(reenacted_clips(synth, stills, corpus), [], size)
+    # what the lip features move alone: the portrait's own motion on every frame
+    still = our_clips(synth, stills, sentences[: args.still_sentences], args.seeds[:1],
+                      replace(controls, motion_scale=0.0))[0]  # fmt: skip
+    res["head"]["still_motion"] = head_motion_stats(still, [], size)
+    res["lips"]["still_motion"] = lip_curve(still, size).tolist()
     res["ablation"], res["ablation_darkness"] = {}, {}
     for name, exp in args.ablation:
         if Path(exp).resolve() == Path(args.exp).resolve():  # measured above
@@ -479,6 +484,12 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
         lines += ["", "Diagnostic (not a target): head pose std over frames, degrees, when our "
                   "generator re-enacts the corpus clips' own motion codes from the portrait: "
                   f"{re_deg:.2f} (the corpus clips: {div_c:.2f}; ratio {re_deg / div_c:.2f})"]
+    if "still_motion" in head:  # a diagnostic: what the lip features move with a still motion
+        st, st_lips = head["still_motion"]["within_clip_deg"], lips["still_motion"]
+        lines += ["", "Diagnostic (not a target): the portrait's own motion on every frame "
+                  "(motion_scale 0: only the lip features change from frame to frame): head pose "
+                  f"std {st:.2f} degrees (sampled motion: {div_o:.2f}), lip corr at shift 0 "
+                  f"{st_lips[zero]:.3f} (peak {SHIFTS[int(np.argmax(st_lips))]:+d})"]
     if "f_s_pose_over_identity" in s["f_id"]:  # a diagnostic: see voice_spread
         lines += ["", "Diagnostic (not a target): how far a change of portrait pose moves the "
                   "model's portrait features, relative to how far apart the identities are: "
@@ -519,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first_sentence", type=int, default=0,
                    help="the first held-out line (the table: 0; the dev slice: 40)")  # fmt: skip
     p.add_argument("--spread_sentences", type=int, default=3)
+    p.add_argument("--still_sentences", type=int, default=4,
+                   help="sentences decoded again with a still motion (a diagnostic)")  # fmt: skip
     p.add_argument("--seeds", type=int, nargs="+", default=[1000, 1001],
                    help="synthesis seeds, not used in training or decoding")  # fmt: skip
     p.add_argument("--decode_config", help="the recipe's decode.yaml (its seed is replaced)")

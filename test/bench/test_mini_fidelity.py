@@ -78,9 +78,11 @@ def test_table_reports_missed_targets():
         "lips": {"shifts": mf.SHIFTS, "ours": [0.1] * 5 + [0.5] + [0.1] * 5,
                  "corpus": [0.1] * 5 + [0.8] + [0.1] * 5,
                  "darkness_ours": [0.0] * 6 + [0.4] + [0.0] * 4,
-                 "darkness_corpus": [0.9] + [0.0] * 10},
+                 "darkness_corpus": [0.9] + [0.0] * 10,
+                 "still_motion": [0.0] * 4 + [0.3] + [0.0] * 6},
         "head": {"ours": {"within_clip_deg": 1.0, "across_deg": 0.5},
-                 "corpus": {"within_clip_deg": 1.5, "across_deg": 1.0}},
+                 "corpus": {"within_clip_deg": 1.5, "across_deg": 1.0},
+                 "still_motion": {"within_clip_deg": 0.9, "across_deg": None}},
         "ablation": {"emb": [0.0] * 11},
     }  # fmt: skip
     text, met = mf.table(res)
@@ -90,6 +92,8 @@ def test_table_reports_missed_targets():
     assert "0.900 / 0.600 (through our vocoder: 0.880 / 0.670)" in text
     assert "| ours | 0.000 | +1 |" in text and "| corpus | 0.000 | -5 |" in text
     assert "f_s 0.120, f_id = f_s - f_m_s 0.100" in text
+    still = "head pose std 0.90 degrees (sampled motion: 1.00), lip corr at shift 0 0.000 (peak -1)"
+    assert still in text
 
 
 def test_pose_over_identity_is_the_pose_share_of_the_identity_spread():
