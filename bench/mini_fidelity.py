@@ -398,7 +398,9 @@ def evaluate(args) -> dict:
     for i, c in enumerate(corpus):
         by_identity.setdefault(c.identity, []).append(i)
     res["head"]["corpus"] = head_motion_stats(corpus, list(by_identity.values()), size)
-    res["head"]["reenacted"] = head_motion_stats(reenacted_clips(synth, stills, corpus), [], size)
+    reenacted = reenacted_clips(synth, stills, corpus)
+    res["head"]["reenacted"] = head_motion_stats(reenacted, [], size)
+    res["lips"]["reenacted"] = lip_curve(reenacted, size).tolist()
     # what the lip features move alone: the portrait's own motion on every frame
     still = our_clips(synth, stills, sentences[: args.still_sentences], args.seeds[:1],
                       replace(controls, motion_scale=0.0))[0]  # fmt: skip
@@ -484,6 +486,9 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
         lines += ["", "Diagnostic (not a target): head pose std over frames, degrees, when our "
                   "generator re-enacts the corpus clips' own motion codes from the portrait: "
                   f"{re_deg:.2f} (the corpus clips: {div_c:.2f}; ratio {re_deg / div_c:.2f})"]
+        if "reenacted" in lips:  # the mouths of those codes, against the clips' own speech
+            lines[-1] += (f"; their lip corr at shift 0 {lips['reenacted'][zero]:.3f} "
+                          f"(the corpus clips: {corr_corpus:.3f})")  # fmt: skip
     if "still_motion" in head:  # a diagnostic: what the lip features move with a still motion
         st, st_lips = head["still_motion"]["within_clip_deg"], lips["still_motion"]
         lines += ["", "Diagnostic (not a target): the portrait's own motion on every frame "

@@ -79,12 +79,14 @@ def test_table_reports_missed_targets():
                  "corpus": [0.1] * 5 + [0.8] + [0.1] * 5,
                  "darkness_ours": [0.0] * 6 + [0.4] + [0.0] * 4,
                  "darkness_corpus": [0.9] + [0.0] * 10,
-                 "still_motion": [0.0] * 4 + [0.3] + [0.0] * 6},
+                 "still_motion": [0.0] * 4 + [0.3] + [0.0] * 6,
+                 "reenacted": [0.2] * 11},
         "head": {"ours": {"within_clip_deg": 1.0, "across_deg": 0.5},
                  "corpus": {"within_clip_deg": 1.5, "across_deg": 1.0},
                  "still_motion": {"within_clip_deg": 0.9, "across_deg": None}},
         "ablation": {"emb": [0.0] * 11},
     }  # fmt: skip
+    res["head"]["reenacted"] = {"within_clip_deg": 0.3, "across_deg": None}
     text, met = mf.table(res)
     assert met == {"wer": bool(90 <= 80), "voice": True, "spread": True, "id": False,
                    "lips": True, "div": True}  # fmt: skip
@@ -94,6 +96,10 @@ def test_table_reports_missed_targets():
     assert "f_s 0.120, f_id = f_s - f_m_s 0.100" in text
     still = "head pose std 0.90 degrees (sampled motion: 1.00), lip corr at shift 0 0.000 (peak -1)"
     assert still in text
+    reenacted = ("re-enacts the corpus clips' own motion codes from the portrait: 0.30 (the "
+                 "corpus clips: 1.50; ratio 0.20); their lip corr at shift 0 0.200 (the corpus "
+                 "clips: 0.800)")  # fmt: skip
+    assert reenacted in text
 
 
 def test_pose_over_identity_is_the_pose_share_of_the_identity_spread():
