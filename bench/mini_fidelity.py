@@ -253,7 +253,6 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             **{f"{name}_pose_over_identity": pose_over_identity(v) for name, v in codes.items()}}
 
 
-# -- the corpus side -------------------------------------------------------------------------
 def held_out_sentences(mini: Path, first: int, n: int) -> list[str]:
     """Lines ``first .. first + n - 1`` of ``heldout_sentences.txt`` (the table uses 0-9; the
     decoding settings were chosen on a dev slice of lines 40-47, ``--first_sentence 40``)."""
@@ -266,6 +265,7 @@ def held_out_sentences(mini: Path, first: int, n: int) -> list[str]:
     return lines[first : first + n]
 
 
+# -- the corpus side -------------------------------------------------------------------------
 def corpus_identities(seed: int) -> dict:
     """{identity index: Identity} of the training identities (the corpus generator's own)."""
     from ttsf.data.mini.generate import FRAME_SIZE, speaker_id
@@ -401,11 +401,11 @@ def evaluate(args) -> dict:
     reenacted = reenacted_clips(synth, stills, corpus)
     res["head"]["reenacted"] = head_motion_stats(reenacted, [], size)
     res["lips"]["reenacted"] = lip_curve(reenacted, size).tolist()
-    # what the lip features move alone: the portrait's own motion on every frame
-    still = our_clips(synth, stills, sentences[: args.still_sentences], args.seeds[:1],
-                      replace(controls, motion_scale=0.0))[0]  # fmt: skip
-    res["head"]["still_motion"] = head_motion_stats(still, [], size)
-    res["lips"]["still_motion"] = lip_curve(still, size).tolist()
+    if args.still_sentences > 0:  # what the lip features move alone: a still motion
+        still = our_clips(synth, stills, sentences[: args.still_sentences], args.seeds[:1],
+                          replace(controls, motion_scale=0.0))[0]  # fmt: skip
+        res["head"]["still_motion"] = head_motion_stats(still, [], size)
+        res["lips"]["still_motion"] = lip_curve(still, size).tolist()
     res["ablation"], res["ablation_darkness"] = {}, {}
     for name, exp in args.ablation:
         if Path(exp).resolve() == Path(args.exp).resolve():  # measured above
