@@ -406,6 +406,7 @@ def evaluate(args) -> dict:
                           replace(controls, motion_scale=0.0))[0]  # fmt: skip
         res["head"]["still_motion"] = head_motion_stats(still, [], size)
         res["lips"]["still_motion"] = lip_curve(still, size).tolist()
+        res["head"]["still_motion"]["sentences"] = len(sentences[: args.still_sentences])
     res["ablation"], res["ablation_darkness"] = {}, {}
     for name, exp in args.ablation:
         if Path(exp).resolve() == Path(args.exp).resolve():  # measured above
@@ -490,11 +491,13 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
             lines[-1] += (f"; their lip corr at shift 0 {lips['reenacted'][zero]:.3f} "
                           f"(the corpus clips: {corr_corpus:.3f})")  # fmt: skip
     if "still_motion" in head:  # a diagnostic: what the lip features move with a still motion
-        st, st_lips = head["still_motion"]["within_clip_deg"], lips["still_motion"]
+        st, st_lips = head["still_motion"], lips["still_motion"]
         lines += ["", "Diagnostic (not a target): the portrait's own motion on every frame "
-                  "(motion_scale 0: only the lip features change from frame to frame): head pose "
-                  f"std {st:.2f} degrees (sampled motion: {div_o:.2f}), lip corr at shift 0 "
-                  f"{st_lips[zero]:.3f} (peak {SHIFTS[int(np.argmax(st_lips))]:+d})"]
+                  "(motion_scale 0: only the lip features change from frame to frame; the first "
+                  f"{st['sentences']} sentences, first seed): head pose std "
+                  f"{st['within_clip_deg']:.2f} degrees (sampled motion, every clip: "
+                  f"{div_o:.2f}), lip corr at shift 0 {st_lips[zero]:.3f} "
+                  f"(peak {SHIFTS[int(np.argmax(st_lips))]:+d})"]
     if "f_s_pose_over_identity" in s["f_id"]:  # a diagnostic: see voice_spread
         lines += ["", "Diagnostic (not a target): how far a change of portrait pose moves the "
                   "model's portrait features, relative to how far apart the identities are: "

@@ -83,10 +83,10 @@ def test_table_reports_missed_targets():
                  "reenacted": [0.2] * 11},
         "head": {"ours": {"within_clip_deg": 1.0, "across_deg": 0.5},
                  "corpus": {"within_clip_deg": 1.5, "across_deg": 1.0},
-                 "still_motion": {"within_clip_deg": 0.9, "across_deg": None}},
+                 "reenacted": {"within_clip_deg": 0.3, "across_deg": None},
+                 "still_motion": {"within_clip_deg": 0.9, "across_deg": None, "sentences": 4}},
         "ablation": {"emb": [0.0] * 11},
     }  # fmt: skip
-    res["head"]["reenacted"] = {"within_clip_deg": 0.3, "across_deg": None}
     text, met = mf.table(res)
     assert met == {"wer": bool(90 <= 80), "voice": True, "spread": True, "id": False,
                    "lips": True, "div": True}  # fmt: skip
@@ -94,7 +94,8 @@ def test_table_reports_missed_targets():
     assert "0.900 / 0.600 (through our vocoder: 0.880 / 0.670)" in text
     assert "| ours | 0.000 | +1 |" in text and "| corpus | 0.000 | -5 |" in text
     assert "f_s 0.120, f_id = f_s - f_m_s 0.100" in text
-    still = "head pose std 0.90 degrees (sampled motion: 1.00), lip corr at shift 0 0.000 (peak -1)"
+    still = ("the first 4 sentences, first seed): head pose std 0.90 degrees (sampled motion, "
+             "every clip: 1.00), lip corr at shift 0 0.000 (peak -1)")  # fmt: skip
     assert still in text
     reenacted = ("re-enacts the corpus clips' own motion codes from the portrait: 0.30 (the "
                  "corpus clips: 1.50; ratio 0.20); their lip corr at shift 0 0.200 (the corpus "
