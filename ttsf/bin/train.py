@@ -21,7 +21,7 @@ import torch
 from ttsf.config import ConfigError, check_config, load_config, save_config
 from ttsf.registry import get_registry
 from ttsf.tasks.abs_task import TRAINER_KEYS
-from ttsf.train.checkpoint import seed_everything
+from ttsf.train.checkpoint import load_init_params, seed_everything
 from ttsf.train.distributed import DistInfo, launch
 from ttsf.train.trainer import Trainer, TrainerOptions
 
@@ -81,6 +81,7 @@ def _worker(info: DistInfo, args: argparse.Namespace, cfg: dict) -> None:
     seed_everything(cfg.get("seed", 0) + info.rank)  # the same initial weights on every run
     model = task.build_model(cfg, args.train_data)
     task.warm_start(model, cfg)
+    load_init_params(model, cfg.get("init_param"))
     trainer = Trainer(
         model=model,
         optimizers=task.build_optimizers(cfg, model),

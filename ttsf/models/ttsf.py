@@ -28,14 +28,14 @@ from typing import Iterator
 import torch
 from torch import nn
 
+from ttsf.models.face_gan import FaceGAN
 from ttsf.tfg.abs_audio_encoder import AbsAudioEncoder
 from ttsf.tfg.abs_audio_mapper import AbsAudioMapper
 from ttsf.tfg.abs_discriminator import AbsDiscriminator
 from ttsf.tfg.abs_face_generator import AbsFaceGenerator
 from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
 from ttsf.tfg.abs_motion_sampler import AbsMotionSampler
-from ttsf.tfg.lower_face_mask import portrait_codes, read_motion
-from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS, fuse_styles
+from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS
 from ttsf.tts.abs_tts import AbsTTS
 from ttsf.utils.precision import PRECISIONS, autocast
 
@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 
 #: loss term -> the key of the motion sampler's loss dict it weights
 SAMPLER_TERMS = {"norm": "norm_mse", "prior": "prior_nll", "cfm": "cfm"}
-#: loss terms computed by registered loss modules on the generated frames
-FRAME_TERMS = ("rec", "perceptual", "id", "sync")
 
 
 @dataclass
@@ -72,8 +70,10 @@ class SynthesisControls:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
 
 
-class TTSF(nn.Module):
-    """Args:
+class TTSF(FaceGAN):
+    """The shared face half (E, M, G, D, the frame losses) is :class:`FaceGAN`'s.
+
+    Args:
     tts, face_generator, motion_extractor, audio_mapper, motion_sampler, discriminator:
         the registered components, already built.
     losses: {term: loss module} for "adv" and the frame terms (rec, perceptual, id, sync).
@@ -107,69 +107,23 @@ class TTSF(nn.Module):
         voice_from: str = "f_id",
         mask_lower_face: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(
+            face_generator, motion_extractor, discriminator, losses, loss_weights,
+            motion_layers, audio_layers, mask_lower_face,
+        )  # fmt: skip
         if voice_from not in ("f_id", "f_v"):
             raise ValueError(f"model_conf.voice_from must be 'f_id' or 'f_v', got '{voice_from}'")
         self.voice_from = voice_from
-        self.mask_lower_face = bool(mask_lower_face)
         self.audio_encoder = audio_encoder
         self.tts = tts
-        self.face_generator = face_generator
-        self.motion_extractor = motion_extractor
         self.audio_mapper = audio_mapper
         self.motion_sampler = motion_sampler
-        self.discriminator = discriminator
-        self.losses = nn.ModuleDict(losses)
-        self.weights = {k.removeprefix("lambda_"): float(v) for k, v in loss_weights.items()}
         self.mel_per_frame = mel_per_frame
-        self.motion_layers = tuple(motion_layers)
-        self.audio_layers = tuple(audio_layers)
-        self.register_buffer("d_steps", torch.zeros((), dtype=torch.long), persistent=True)
-        self._fake_cache: tuple[torch.Tensor, torch.Tensor] | None = None
 
-    # -- the shared pieces ------------------------------------------------------------------
-    def identity(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """image (B, 3, H, W) in [-1, 1] -> f_s (B, D), f_m_s (B, D), f_id (B, D), maps."""
-        return portrait_codes(
-            self.face_generator, self.motion_extractor, image, self.mask_lower_face
-        )
-
+    # -- the speech-to-face pieces --------------------------------------------------------
     def voice(self, f_s: torch.Tensor, f_id: torch.Tensor) -> torch.Tensor:
         """The TTS condition (B, D) of a portrait: f_id, or f_s itself (``voice_from``)."""
         return f_s if self.voice_from == "f_v" else f_id
-
-    def motion(self, frames: torch.Tensor) -> torch.Tensor:
-        """frames (B, T, 3, H, W) -> motion features f_m (B, T, D)."""
-        b, t = frames.shape[:2]
-        return read_motion(
-            self.face_generator, self.motion_extractor, frames.flatten(0, 1), self.mask_lower_face
-        ).view(b, t, -1)
-
-    def render(
-        self,
-        f_s: torch.Tensor,
-        f_id: torch.Tensor,
-        f_m: torch.Tensor,
-        f_a: torch.Tensor | None,
-        maps: list[torch.Tensor],
-    ) -> torch.Tensor:
-        """Frames for per-frame motion (and lip) features.
-
-        Args:
-            f_s, f_id (Tensor): (B, D) of the portrait.
-            f_m (Tensor): (B, T, D); f_a (Tensor | None): (B, T, D).
-            maps: the portrait's feature maps from ``encode`` (batch B).
-        Returns:
-            frames (Tensor): (B, T, 3, H, W) in [-1, 1].
-        """
-        b, t = f_m.shape[:2]
-        styles = fuse_styles(
-            f_id[:, None], f_m, f_s[:, None], self.face_generator.n_styles, f_a,
-            self.motion_layers, self.audio_layers,
-        )  # fmt: skip
-        maps_bt = [m.repeat_interleave(t, dim=0) for m in maps] if b > 1 else maps
-        frames = self.face_generator.decode(styles.flatten(0, 1), maps_bt)
-        return frames.view(b, t, *frames.shape[1:])
 
     def lip_features(self, tts_out: dict, mel_lengths: torch.Tensor) -> torch.Tensor:
         """The audio mapper on the TTS's aligned features -> f_a (B, T_v, D)."""
@@ -177,9 +131,6 @@ class TTSF(nn.Module):
         return self.audio_mapper(
             tts_out["text_emb_up"], tts_out["mu"], tts_out["energy"], mel_lengths, n_frames
         )
-
-    def _w(self, term: str) -> float:
-        return self.weights.get(term, 0.0)
 
     # -- training ---------------------------------------------------------------------------
     def forward(
@@ -248,25 +199,11 @@ class TTSF(nn.Module):
         f_a_d = _gather_windows(f_a_w, recon_start, n_recon)
         f_m_d = self.motion(x_d)
         x_hat = self.render(f_s, f_id, f_m_d, f_a_d, maps)
-        flat_hat, flat_d = x_hat.flatten(0, 1), x_d.flatten(0, 1)
-        frame_losses = {
-            "rec": lambda m: m(flat_hat, flat_d),
-            "perceptual": lambda m: m(flat_hat, flat_d),
-            "id": lambda m: m(flat_hat, source.repeat_interleave(n_recon, dim=0)),
-            "sync": lambda m: m(x_hat, _gather_windows(
-                feats.transpose(1, 2), (window_start + recon_start) * self.mel_per_frame,
-                n_recon * self.mel_per_frame).transpose(1, 2)),
-        }  # fmt: skip
-        for term, fn in frame_losses.items():
-            if term in self.losses and self._w(term) > 0:
-                value = fn(self.losses[term])
-                stats[term] = value.detach()
-                total = total + self._w(term) * value
-        if self.discriminator is not None and self._w("adv") > 0:
-            adv = self.losses["adv"](self.discriminator(flat_hat))
-            stats["adv"] = adv.detach()
-            total = total + self._w("adv") * adv
-            self._fake_cache = (flat_hat.detach(), flat_d.detach())
+        mel_d = _gather_windows(
+            feats.transpose(1, 2), (window_start + recon_start) * self.mel_per_frame,
+            n_recon * self.mel_per_frame,
+        ).transpose(1, 2)  # fmt: skip
+        total = total + self.frame_losses(x_hat, x_d, source, stats, mel=mel_d)
         stats["loss"] = total.detach()
         return {"loss": total, "stats": stats, "weight": text.shape[0], "frames": x_hat}
 
@@ -283,21 +220,6 @@ class TTSF(nn.Module):
             err = (pred[key] - tts_out[key].detach()).abs() * mask
             loss = loss + err.sum() / (mask.sum() * pred[key].shape[1]).clamp(min=1)
         return loss
-
-    def _discriminator_step(self) -> dict:
-        if self._fake_cache is None:
-            raise RuntimeError("the discriminator step needs a generator step on its batch first")
-        fake, real = self._fake_cache
-        self._fake_cache = None
-        adv = self.losses["adv"]
-        loss = adv.discriminator_loss(self.discriminator(real), self.discriminator(fake))
-        stats = {"d_loss": loss.detach()}
-        r1 = adv.lazy_r1(self.discriminator, real, int(self.d_steps))
-        if r1 is not None:
-            stats["d_r1"] = r1.detach()
-            loss = loss + r1
-        self.d_steps += 1
-        return {"loss": loss, "stats": stats, "weight": real.shape[0]}
 
     # -- inference --------------------------------------------------------------------------
     @torch.inference_mode()

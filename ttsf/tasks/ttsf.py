@@ -93,6 +93,15 @@ def _with_dims(conf: dict, where: str, cls: type, **dims: int) -> dict:
     return conf
 
 
+def build_part(cfg: dict, family: str, **dims: int):
+    """The component ``cfg[family]``, with the sizes it shares with others (``dims``) filled
+    into its ``_conf`` (see :func:`_with_dims`)."""
+    registry = get_registry(family)
+    cls = registry.get(cfg.get(family))
+    conf = _with_dims(cfg.get(f"{family}_conf") or {}, f"{family}_conf", cls, **dims)
+    return registry.build(cfg.get(family), conf)
+
+
 def frames_to_tensor(frames, size: int) -> torch.Tensor:
     """(T, H, W, 3) uint8 -> (T, 3, size, size) float in [-1, 1]."""
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
@@ -250,10 +259,7 @@ class TTSFTask(AbsTask):
         tts = TTSTask().build_model(tts_cfg, data_dir)
 
         def part(family: str, **dims):
-            registry = get_registry(family)
-            cls = registry.get(cfg.get(family))
-            conf = _with_dims(cfg.get(f"{family}_conf") or {}, f"{family}_conf", cls, **dims)
-            return registry.build(cfg.get(family), conf)
+            return build_part(cfg, family, **dims)
 
         discriminator = None
         if cfg.get("discriminator", "stylegan2") not in (None, "null"):

@@ -125,3 +125,41 @@ def point_model_at(exp_dir: Path, name: str) -> None:
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(name)
     os.replace(tmp, link)
+
+
+def load_init_params(model: torch.nn.Module, specs: list[str] | str | None) -> None:
+    """ESPnet's ``init_param``: start parts of ``model`` from other experiments' weights.
+
+    Each spec is ``<file>[:<src_key>[:<dst_key>]]``: the ``<src_key>.*`` entries of the state
+    dict in ``<file>`` (all of it when empty) are loaded into the submodule ``<dst_key>``
+    (default: ``<src_key>``; empty: the whole model), which they must fill exactly.
+    """
+    if not specs:
+        return
+    for spec in [specs] if isinstance(specs, str) else specs:
+        path, src, dst = (str(spec).split(":") + ["", ""])[:3]
+        dst = dst or src
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"init_param {spec}: {path} does not exist; train it first")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if src:
+            state = {k[len(src) + 1 :]: v for k, v in state.items() if k.startswith(src + ".")}
+            if not state:
+                raise ValueError(f"init_param {spec}: {path} has no '{src}.*' weights")
+        try:
+            target = model.get_submodule(dst) if dst else model
+        except AttributeError as exc:
+            raise ValueError(f"init_param {spec}: the model has no submodule '{dst}'") from exc
+        own = target.state_dict()
+        # checked before anything is copied: load_state_dict would copy what fits, then raise
+        wrong = sorted(set(own) ^ set(state)) or [k for k in own if own[k].shape != state[k].shape]
+        if wrong:
+            k = wrong[0]
+            what = (f"'{k}' is {tuple(state[k].shape)} there, {tuple(own[k].shape)} here"
+                    if k in own and k in state else f"'{k}' is only on one side")  # fmt: skip
+            raise ValueError(
+                f"init_param {spec}: the weights do not fit '{dst or 'the model'}' (was {path} "
+                f"trained with the same config?): {what}"
+            )
+        target.load_state_dict(state)
+        log.info("init_param: '%s' initialised from %s", dst or "the model", spec)
