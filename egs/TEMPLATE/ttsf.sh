@@ -4,7 +4,8 @@
 #
 #   1 data prep      local/data.sh                -> data/<set>/
 #   2 features       face crops, mel, tokens      -> dump/<set>/
-#   3 pretraining    the TTS, the lip-sync expert and the vocoder -> exp/{tts,syncnet,vocoder}*/
+#   3 pretraining    the TTS, the lip-sync expert, the vocoder and (optional) the face half
+#                    -> exp/{tts,syncnet,vocoder,tfg}*/
 #   4 joint train    ttsf.bin.train --task ttsf   -> exp/ttsf*/model.pth
 #   5 decoding       text + portrait -> wav + mp4 -> exp/ttsf*/decode/<set>/
 #   6 scoring        paper metrics               -> exp/ttsf*/decode/<set>/scores/
@@ -39,6 +40,8 @@ frontend=espeak_phn    # text frontend: espeak_phn | char | bpe
 tts_config=conf/train_tts.yaml
 syncnet_config=conf/train_syncnet.yaml  # "" skips the lip-sync expert (no sync loss)
 vocoder_config=conf/train_vocoder.yaml  # "" skips the vocoder (decoding uses Griffin-Lim)
+tfg_config=""          # set: pretrain the face half by self-reenactment (--task tfg, reading
+                       # the joint config), then start the joint stage from it (the paper does not)
 ttsf_config=conf/train_ttsf.yaml
 model_exp=""           # evaluation-only corpora: the trained exp/ttsf dir of another recipe
 stats_from=""          # ... and the dump dir whose token list and mel statistics it used
@@ -47,6 +50,7 @@ score_config=conf/score.yaml
 tts_args=""            # config overrides for stage 3, e.g. "--max_epoch 10"
 syncnet_args=""
 vocoder_args=""
+tfg_args=""
 ttsf_args=""           # config overrides for stage 4
 decode_args=""
 score_args=""
@@ -65,6 +69,7 @@ if [ -n "${model_exp}" ]; then  # decode another recipe's model; results stay in
 fi
 syncnet_exp=${expdir}/syncnet${tag:+_${tag}}
 vocoder_exp=${expdir}/vocoder${tag:+_${tag}}
+tfg_exp=${expdir}/tfg${tag:+_${tag}}
 mkdir -p "${expdir}/logs"
 
 # run_stage <n> <name> <done-marker> <command...>
@@ -146,6 +151,12 @@ if [ -z "${model_exp}" ]; then
         run_stage 3 "vocoder" "${vocoder_exp}/.done" stage_train vocoder "${vocoder_config}" \
             "${vocoder_exp}" "${vocoder_args}"
         joint_inputs+=" --vocoder_conf.checkpoint ${vocoder_exp}/generator.pth"
+    fi
+    if [ -n "${tfg_config}" ]; then
+        run_stage 3 "face pretraining" "${tfg_exp}/.done" stage_train tfg "${tfg_config}" \
+            "${tfg_exp}" "${tfg_args}"
+        face=${tfg_exp}/model.pth
+        joint_inputs+=" --init_param [${face}:face_generator,${face}:motion_extractor,${face}:discriminator]"
     fi
     run_stage 4 "joint training" "${ttsf_exp}/.done" stage_train ttsf "${ttsf_config}" "${ttsf_exp}" \
         "${joint_inputs} ${ttsf_args}"

@@ -95,3 +95,18 @@ def test_evaluation_only_recipe_decodes_another_model(recipe):
     assert (rec / "dump" / "feats_stats.npz").exists() and (rec / "dump" / "token_list").is_dir()
     assert f"--model {other}/exp/ttsf/model.pth" in calls[1]
     assert "--out_dir exp/decode_ttsf/test" in calls[1]
+
+
+def test_face_pretraining_is_optional_and_starts_the_joint_stage(recipe):
+    rec, run = recipe
+    out, calls = run("--stage", "3", "--stop_stage", "4", "--syncnet_config", "",
+                     "--vocoder_config", "", "--tfg_config", "conf/train_ttsf.yaml",
+                     "--tfg_args", "--max_epoch 3")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    tasks = [c.split("--task ")[1].split()[0] for c in calls]
+    assert tasks == ["tts", "tfg", "ttsf"]
+    assert "--config conf/train_ttsf.yaml" in calls[1] and calls[1].endswith("--max_epoch 3")
+    face = "exp/tfg/model.pth"
+    assert (f"--init_param [{face}:face_generator,{face}:motion_extractor,"
+            f"{face}:discriminator]") in calls[2]  # fmt: skip
+    assert "stage 3 (face pretraining): done" in out.stdout
