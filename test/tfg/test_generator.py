@@ -277,3 +277,18 @@ def test_image_skip_gradients_reach_the_alpha_and_flow():
     (out - 0.3).abs().mean().backward()
     for p in [g.image_skip.conv.weight, g.image_skip.bias, g.octaves[-1].to_flow.conv.weight]:
         assert p.grad is not None and p.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("paint", [False, True])
+def test_paint_lets_the_styles_draw_from_the_first_step(paint):
+    """A fresh flow is the identity warp with mask 0.5. LIA's ToRGB reads only the masked warped
+    portrait, so the styles cannot change a pixel until the flow heads learn; with ``paint`` it
+    reads the blend with the synthesised features, which the styles modulate."""
+    torch.manual_seed(0)
+    g = LiaFlowGenerator(64, 32, channel_base=512, max_channels=32, image_skip=True, paint=paint)
+    _, feats = g.encode(astronaut(64))
+    a, b = g.decode(torch.randn(2, g.n_styles, 32), feats)
+    assert torch.equal(a, b) != paint
+    styles = torch.randn(1, g.n_styles, 32, requires_grad=True)
+    g.decode(styles, feats).abs().mean().backward()
+    assert (styles.grad.abs().sum() > 0) == paint

@@ -22,6 +22,14 @@ face-vid2vid's direct warping). LIA reconstructs every pixel through its 1x1 ToR
 take many steps to learn; with the skip the generator starts from the portrait (identity warp,
 alpha 0.5) and only has to learn what moves. For short runs (the mini recipe's CPU budget).
 
+``paint`` (ours, off by default, not in LIA): each ToRGB reads the *blend* of the warped source
+features and the generator's own (the next layer's input), as StyleGAN2's ToRGB reads its
+synthesised features, instead of the masked warped features alone. LIA's RGB is then made of
+moved portrait only, so what the portrait does not show cannot be drawn: on the mini corpus a
+speaking mouth is a dark cavity that a closed-mouth portrait lacks, and after 300 steps of
+self-reenactment the generator moved the head (0.95 of 1.68 degrees) but drew no mouth
+(docs/mini_results.md).
+
 Speed (bench/tfg_speed.py): activations are kept channels-last, where oneDNN's convolutions,
 transposed convolutions, the depthwise blur and grid_sample run 1.5-3x faster on CPU; each
 synthesis layer makes two passes over its output besides the convolution (see
@@ -104,6 +112,7 @@ class LiaFlowGenerator(AbsFaceGenerator):
         channel_base, max_channels: width ``min(max_channels, channel_base // r)`` at
             resolution r, shared by E and G (the defaults are LIA's widths).
         image_skip: also warp the source image at the last resolution (module docstring).
+        paint: ToRGB reads the blend of warped and synthesised features (module docstring).
     """
 
     def __init__(
@@ -113,6 +122,7 @@ class LiaFlowGenerator(AbsFaceGenerator):
         channel_base: int = 16384,
         max_channels: int = 512,
         image_skip: bool = False,
+        paint: bool = False,
     ) -> None:
         super().__init__()
         log_size = check_image_size(image_size)
@@ -128,6 +138,7 @@ class LiaFlowGenerator(AbsFaceGenerator):
         )
         self.upsample_rgb = Upsample()
         self.image_skip = _ImageSkip(width[log_size], style_dim) if image_skip else None
+        self.paint = paint
 
     def encode(self, image: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """
@@ -169,8 +180,10 @@ class LiaFlowGenerator(AbsFaceGenerator):
             h = octave.conv(x, styles[:, 2 + 2 * j])
             last = j == len(self.octaves) - 1
             flow_style = styles[:, 3 + 2 * j]
-            sampled, mask, x, logits = octave.to_flow(h, flow_style, feat, logits, blend=not last)
-            out = octave.rgb(sampled, mask)
+            sampled, mask, x, logits = octave.to_flow(
+                h, flow_style, feat, logits, blend=self.paint or not last
+            )
+            out = octave.to_rgb(x) if self.paint else octave.rgb(sampled, mask)
             rgb = out if rgb is None else out + self.upsample_rgb(rgb)
         if self.image_skip is not None:
             rgb = self.image_skip(rgb, h, flow_style, feats[-1], logits)
