@@ -39,18 +39,25 @@ def test_trains_pretraining_then_joint_models_then_measures(fidelity):
     assert calls[0] == "run.sh --stop_stage 2"
     train = [c for c in calls if "ttsf.bin.train" in c]
     assert all(c.startswith("threads=1 ") for c in train)  # side by side, one thread each
-    # pretraining pair first (either order within a pair), then the joint pairs
-    assert {_output_dir(c) for c in train[:2]} == {"exp/tts_long", "exp/syncnet_long"}
-    assert {_output_dir(c) for c in train[2:4]} == {"exp/ttsf_long", "exp/ttsf_long_fv"}
-    assert {_output_dir(c) for c in train[4:6]} == {"exp/ttsf_long_emb_mu", "exp/ttsf_long_emb"}
-    joint = {_output_dir(c): c for c in train[2:]}
+    # pretraining first (the TTS beside the expert then the face half), then the joint pairs
+    pretraining = [_output_dir(c) for c in train[:3]]
+    assert set(pretraining) == {"exp/tts_long", "exp/syncnet_long", "exp/tfg_long"}
+    assert pretraining.index("exp/syncnet_long") < pretraining.index("exp/tfg_long")
+    tfg = train[pretraining.index("exp/tfg_long")]
+    assert "--task tfg --config conf/tuning/train_tfg_long.yaml" in tfg
+    assert {_output_dir(c) for c in train[3:5]} == {"exp/ttsf_long", "exp/ttsf_long_fv"}
+    assert {_output_dir(c) for c in train[5:7]} == {"exp/ttsf_long_emb_mu", "exp/ttsf_long_emb"}
+    joint = {_output_dir(c): c for c in train[3:]}
+    face = "exp/tfg_long/model.pth"
     for c in joint.values():
         assert "--task ttsf --config conf/tuning/train_ttsf_long.yaml" in c
         assert "--tts_init exp/tts_long/model.pth" in c
         assert "--losses.sync.conf.syncnet_path exp/syncnet_long/syncnet.pth" in c
+        assert (f"--init_param [{face}:face_generator,{face}:motion_extractor,"
+                f"{face}:discriminator]") in c  # fmt: skip
     assert joint["exp/ttsf_long_fv"].endswith("--model_conf.voice_from f_v")
     assert joint["exp/ttsf_long_emb_mu"].endswith("--audio_mapper_conf.inputs [emb, mu]")
-    assert joint["exp/ttsf_long"].endswith("syncnet.pth")  # the model itself: no override
+    assert joint["exp/ttsf_long"].endswith("discriminator]")  # the model itself: no override
     measure = calls[-1]
     assert "bench/mini_fidelity.py" in measure and "--exp exp/ttsf_long " in measure
     assert "--fv_exp exp/ttsf_long_fv" in measure and "emb=exp/ttsf_long_emb" in measure

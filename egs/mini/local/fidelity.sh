@@ -4,7 +4,8 @@
 #   local/fidelity.sh                 # from egs/mini; results in exp/fidelity_long/
 #   local/fidelity.sh --stage 4       # re-measure only
 # 1: data and features (stages 1-2 of run.sh)
-# 2: pretraining, side by side: the TTS and the lip-sync expert (conf/tuning/train_{tts,syncnet}_long.yaml)
+# 2: pretraining, side by side: the TTS (conf/tuning/train_tts_long.yaml), and on the other
+#    thread the lip-sync expert then the face half by self-reenactment (train_{syncnet,tfg}_long)
 # 3: joint training (conf/tuning/train_ttsf_long.yaml) and the paper's ablations, two at a time:
 #      exp/ttsf_long          the model
 #      exp/ttsf_long_fv       the voice from f_v instead of f_id (Table 3)
@@ -26,6 +27,7 @@ python=python3
 main=exp/ttsf_${tag}
 tts=exp/tts_${tag}
 syncnet=exp/syncnet_${tag}
+tfg=exp/tfg_${tag}
 out=exp/fidelity_${tag}
 
 train_job() {  # <task> <config> <exp> <config override...>: one thread, skipped once done
@@ -39,10 +41,11 @@ train_job() {  # <task> <config> <exp> <config override...>: one thread, skipped
 }
 
 joint() {  # <exp> <config override...>
-    local exp=$1
+    local exp=$1 face=${tfg}/model.pth
     shift
     train_job ttsf conf/tuning/train_ttsf_long.yaml "${exp}" --tts_init "${tts}/model.pth" \
-        --losses.sync.conf.syncnet_path "${syncnet}/syncnet.pth" "$@"
+        --losses.sync.conf.syncnet_path "${syncnet}/syncnet.pth" \
+        --init_param "[${face}:face_generator,${face}:motion_extractor,${face}:discriminator]" "$@"
 }
 
 check_done() {  # <exp...>: stop, naming the log, if a background job failed
@@ -57,9 +60,10 @@ fi
 
 if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
     train_job tts conf/tuning/train_tts_long.yaml "${tts}" &
-    train_job syncnet conf/tuning/train_syncnet_long.yaml "${syncnet}" &
+    { train_job syncnet conf/tuning/train_syncnet_long.yaml "${syncnet}" &&
+        train_job tfg conf/tuning/train_tfg_long.yaml "${tfg}"; } &
     wait
-    check_done "${tts}" "${syncnet}"
+    check_done "${tts}" "${syncnet}" "${tfg}"
 fi
 
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
