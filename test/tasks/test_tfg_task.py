@@ -4,7 +4,7 @@ and the joint stage started from it through ``init_param``."""
 import pytest
 import torch
 import yaml
-from tiny_dump import TINY_JOINT, make_dump
+from tiny_dump import TINY_JOINT
 
 from ttsf.bin import train
 from ttsf.config import ConfigError
@@ -21,13 +21,6 @@ JOINT = {
                   "audio_layers": [4, 5]},
 }
 FACE_HALF = ("face_generator", "motion_extractor", "discriminator")
-
-
-@pytest.fixture(scope="module")
-def dump(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dump")
-    make_dump(root, n_utt=4, set_name="dev", seed=1)
-    return make_dump(root, n_utt=4)
 
 
 def test_dataset_draws_distinct_frames_of_one_clip_reproducibly(dump):

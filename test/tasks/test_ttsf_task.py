@@ -5,20 +5,13 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from tiny_dump import TINY_JOINT, make_dump
+from tiny_dump import TINY_JOINT
 
 from ttsf.bin import train
 from ttsf.config import ConfigError
 from ttsf.models.ttsf import SynthesisControls
 from ttsf.registry import get_registry
 from ttsf.tfg.lower_face_mask import blank_lower_half
-
-
-@pytest.fixture(scope="module")
-def dump(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dump")
-    make_dump(root, n_utt=4, set_name="dev", seed=1)
-    return make_dump(root, n_utt=4)
 
 
 def test_dataset_windows_are_aligned_and_reproducible(dump):
