@@ -23,9 +23,6 @@ from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
 from ttsf.tfg.lower_face_mask import portrait_codes, read_motion
 from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS, fuse_styles
 
-#: loss terms computed by registered loss modules on the generated frames
-FRAME_TERMS = ("rec", "perceptual", "id", "sync")
-
 
 class FaceGAN(nn.Module):
     """Args:

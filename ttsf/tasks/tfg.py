@@ -107,11 +107,12 @@ class TFGTask(TTSFTask):
         return collate_reenact
 
     def build_optimizers(self, cfg: dict, model: nn.Module) -> list[torch.optim.Optimizer]:
-        """The joint task's, with the ``lr_scale`` entries of the speech side left out."""
-        names = [n for n, _ in model.named_parameters()]
+        """The joint task's, with the ``lr_scale`` entries of modules this model has not (the
+        speech side's) left out; an entry under one it has must still name parameters."""
+        children = dict(model.named_children())
         scale = {
             prefix: factor
             for prefix, factor in (cfg.get("lr_scale") or {}).items()
-            if any(n == prefix or n.startswith(prefix + ".") for n in names)
+            if prefix.split(".")[0] in children
         }
         return super().build_optimizers({**cfg, "lr_scale": scale}, model)

@@ -258,23 +258,23 @@ class TTSFTask(AbsTask):
             )
         tts = TTSTask().build_model(tts_cfg, data_dir)
 
-        def part(family: str, **dims):
-            return build_part(cfg, family, **dims)
-
         discriminator = None
         if cfg.get("discriminator", "stylegan2") not in (None, "null"):
-            discriminator = part("discriminator", image_size=image_size)
+            discriminator = build_part(cfg, "discriminator", image_size=image_size)
         audio_encoder = None  # optional: only for driving faces from recordings
         if cfg.get("audio_encoder") not in (None, "null"):
-            audio_encoder = part("audio_encoder", emb_dim=tts.text_emb_dim, n_mels=tts.n_feats)
+            audio_encoder = build_part(
+                cfg, "audio_encoder", emb_dim=tts.text_emb_dim, n_mels=tts.n_feats
+            )
         return TTSF(
             tts=tts,
             face_generator=generator,
-            motion_extractor=part("motion_extractor", style_dim=style_dim),
-            audio_mapper=part(
-                "audio_mapper", style_dim=style_dim, emb_dim=tts.text_emb_dim, n_mels=tts.n_feats
+            motion_extractor=build_part(cfg, "motion_extractor", style_dim=style_dim),
+            audio_mapper=build_part(
+                cfg, "audio_mapper", style_dim=style_dim, emb_dim=tts.text_emb_dim,
+                n_mels=tts.n_feats,
             ),
-            motion_sampler=part("motion_sampler", style_dim=style_dim),
+            motion_sampler=build_part(cfg, "motion_sampler", style_dim=style_dim),
             discriminator=discriminator,
             audio_encoder=audio_encoder,
             losses=self.build_losses(cfg),
