@@ -44,6 +44,13 @@ def test_load_errors(tmp_path):
     bad.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="must hold a mapping"):
         load_config(bad)
+    # PyYAML would keep the second silently and lose the first's weights
+    bad.write_text("loss_weights: {lambda_sync: 0.03}\nlr: 1\nloss_weights: {lambda_x: 1}\n")
+    with pytest.raises(ConfigError, match="'loss_weights' twice \\(first at line 1\\)"):
+        load_config(bad)
+    bad.write_text("a: {b: 1, b: 2}\n")
+    with pytest.raises(ConfigError, match="'b' twice"):
+        load_config(bad)
 
 
 def test_plugin_module_from_config(tmp_path):

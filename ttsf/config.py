@@ -15,7 +15,7 @@ import copy
 import importlib
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Hashable, Iterable, Mapping
 
 import yaml
 
@@ -39,7 +39,25 @@ class ConfigError(ValueError):
 
 class _Loader(yaml.SafeLoader):
     """PyYAML reads ``1e-3`` as the string "1e-3" (YAML 1.1 wants ``1.0e-3``); researchers
-    write learning rates the first way, so read floats as YAML 1.2 (and Python) do."""
+    write learning rates the first way, so read floats as YAML 1.2 (and Python) do.
+
+    A key given twice in one mapping is an error: PyYAML keeps the last silently, so a second
+    ``loss_weights:`` appended to a config would drop every weight the first one set."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue  # SafeLoader's own error names it below
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark,
+                    f"found the key '{key}' twice (first at line {seen[key].line + 1}): "
+                    "keep one and merge what they set", key_node.start_mark,
+                )  # fmt: skip
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.add_implicit_resolver(

@@ -38,6 +38,22 @@ def test_l1_with_mask():
         loss(pred, target[:2])
 
 
+def test_l1_region_weighs_errors_inside_the_box_only():
+    loss = build({"loss": "l1", "loss_conf": {"region": [0.5, 1.0, 0.25, 0.75],
+                                             "region_weight": 5.0}}, "loss")  # fmt: skip
+    pred = torch.zeros(1, 3, 8, 8)
+    inside, outside = torch.zeros_like(pred), torch.zeros_like(pred)
+    inside[0, :, 6, 4] = 1.0  # rows 4-7, columns 2-5: a box of 16 pixels
+    outside[0, :, 1, 4] = 1.0
+    assert float(loss(pred, outside)) == pytest.approx(1 / 64)
+    assert float(loss(pred, inside)) == pytest.approx(1 / 64 + 5.0 / 16)
+    tiny = torch.zeros(1, 3, 2, 2)  # the box keeps a row and a column at any size
+    assert float(loss(tiny, tiny + 1)) == pytest.approx(6.0)
+    for bad in ({"region": [0.6, 0.5, 0, 1]}, {"region_weight": 1.0}):
+        with pytest.raises(ValueError, match="region"):
+            build({"loss": "l1", "loss_conf": bad}, "loss")
+
+
 @pytest.mark.parametrize("cls", [VGG19PerceptualLoss, IdentityLoss, SyncLoss])
 def test_unconfigured_loss_is_off_with_a_warning(cls, caplog):
     with caplog.at_level(logging.WARNING):

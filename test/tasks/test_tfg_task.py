@@ -89,3 +89,26 @@ def test_joint_training_starts_from_the_pretrained_face_half(dump, tmp_path):
     for part in FACE_HALF:
         for name, value in getattr(joint, part).state_dict().items():
             assert torch.equal(value, state[f"{part}.{name}"]), f"{part}.{name}"
+
+
+@pytest.mark.parametrize("task_name", ["tfg", "ttsf"])
+def test_canonical_term_trains_the_encoder_and_extractor_in_both_tasks(dump, task_name):
+    """The optional term compares f_id of the portrait and of the driving frames: logged by
+    both models' steps, and alone it moves E (which makes f_s) and M (which makes f_m_s)."""
+    losses = {**TINY_JOINT["losses"], "canonical": {"name": "code_consistency"}}
+    weights = {**TINY_JOINT["loss_weights"], "lambda_canonical": 1.0}
+    cfg = {**TINY_JOINT, "losses": losses, "loss_weights": weights}
+    task = get_registry("task").build(task_name)
+    torch.manual_seed(0)
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
+    assert 0 < float(model(**batch, optim_idx=0)["stats"]["canonical"]) < 1
+
+    model.zero_grad()
+    driving = batch["driving"] if task_name == "tfg" else batch["window"][:, :2]
+    f_m, f_id_clip = model.driving_motion(driving, model.identity(batch["source"])[2])
+    assert f_m.shape == (2, 2, 16) and f_id_clip.shape == (2, 3, 16)
+    model.losses["canonical"](f_id_clip).backward()
+    for part in (model.motion_extractor, model.face_generator.encoder):
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in part.parameters())

@@ -8,6 +8,8 @@ Rendering (Eq. 1)::
 
 The frame terms compare generated frames with the driving ones (``rec``, ``perceptual``),
 with the portrait (``id``) and with the speech (``sync``); ``adv`` is D's non-saturating loss.
+``canonical`` (optional, not in the paper) asks the motion-removed codes ``f_id`` of the
+portrait and of the driving frames, one clip in many poses, to agree.
 A term is computed when its loss module exists and its ``lambda_<term>`` is not zero. Each
 generator step caches its frames for the discriminator step that follows (``optim_idx`` 1).
 """
@@ -74,6 +76,25 @@ class FaceGAN(nn.Module):
             self.face_generator, self.motion_extractor, frames.flatten(0, 1), self.mask_lower_face
         ).view(b, t, -1)
 
+    def driving_motion(
+        self, frames: torch.Tensor, f_id: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Motion codes of the driving frames, and what the ``canonical`` term compares.
+
+        Args:
+            frames (Tensor): (B, K, 3, H, W) driving frames; f_id (Tensor): (B, D) the
+                portrait's motion-removed code.
+        Returns:
+            f_m (Tensor): (B, K, D), as :meth:`motion`.
+            f_id_clip (Tensor | None): (B, 1 + K, D) ``f_id`` of the portrait and of each
+                driving frame (the same encoder pass), None when ``canonical`` is off.
+        """
+        if "canonical" not in self.losses or self._w("canonical") <= 0:
+            return self.motion(frames), None
+        b, k = frames.shape[:2]
+        _, f_m, f_id_d, _ = self.identity(frames.flatten(0, 1))
+        return f_m.view(b, k, -1), torch.cat([f_id[:, None], f_id_d.view(b, k, -1)], dim=1)
+
     def render(
         self,
         f_s: torch.Tensor,
@@ -107,6 +128,7 @@ class FaceGAN(nn.Module):
         source: torch.Tensor,
         stats: dict[str, torch.Tensor],
         mel: torch.Tensor | None = None,
+        f_id_clip: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The weighted frame and adversarial terms of generated frames (logged in ``stats``).
 
@@ -115,6 +137,8 @@ class FaceGAN(nn.Module):
             source (Tensor): (B, 3, H, W) the portrait.
             mel (Tensor | None): (B, n_mels, K * mel_per_frame) the speech of the K frames,
                 for ``sync`` (None: no sync term, e.g. the pretraining without speech).
+            f_id_clip (Tensor | None): (B, 1 + K, D) ``f_id`` of the portrait and the driving
+                frames, for ``canonical`` (None: no such term).
         Returns:
             the weighted sum (scalar).
         """
@@ -127,6 +151,8 @@ class FaceGAN(nn.Module):
         }
         if mel is not None:
             terms["sync"] = lambda m: m(x_hat, mel)
+        if f_id_clip is not None:
+            terms["canonical"] = lambda m: m(f_id_clip)
         total = x_hat.new_zeros(())
         for term, fn in terms.items():
             if term in self.losses and self._w(term) > 0:

@@ -2,8 +2,8 @@
 
 A portrait frame and K driving frames of the same clip; E, M and G rebuild each driving frame
 from the portrait's identity and the driver's motion, judged by the frame terms of
-:class:`~ttsf.models.face_gan.FaceGAN` (``rec``, ``perceptual``, ``id``, ``adv``; no speech,
-so no ``sync``)::
+:class:`~ttsf.models.face_gan.FaceGAN` (``rec``, ``perceptual``, ``id``, ``adv``,
+``canonical``; no speech, so no ``sync``)::
 
     x_s (B,3,H,W) -> f_s, f_id, maps ; x_d (B,K,3,H,W) -> f_m_d (B,K,D)
     G(fuse(f_id, f_m_d, f_s), maps) -> x_hat (B,K,3,H,W)
@@ -37,7 +37,8 @@ class Reenactment(FaceGAN):
             return self._discriminator_step()
         stats: dict[str, torch.Tensor] = {}
         f_s, _, f_id, maps = self.identity(source)
-        x_hat = self.render(f_s, f_id, self.motion(driving), None, maps)
-        total = self.frame_losses(x_hat, driving, source, stats)
+        f_m_d, f_id_clip = self.driving_motion(driving, f_id)
+        x_hat = self.render(f_s, f_id, f_m_d, None, maps)
+        total = self.frame_losses(x_hat, driving, source, stats, f_id_clip=f_id_clip)
         stats["loss"] = total.detach()
         return {"loss": total, "stats": stats, "weight": source.shape[0], "frames": x_hat}

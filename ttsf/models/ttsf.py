@@ -197,13 +197,13 @@ class TTSF(FaceGAN):
         # reconstruct K driving frames of the window from the portrait
         x_d = _gather_windows(window, recon_start, n_recon)  # (B, K, 3, H, W)
         f_a_d = _gather_windows(f_a_w, recon_start, n_recon)
-        f_m_d = self.motion(x_d)
+        f_m_d, f_id_clip = self.driving_motion(x_d, f_id)
         x_hat = self.render(f_s, f_id, f_m_d, f_a_d, maps)
         mel_d = _gather_windows(
             feats.transpose(1, 2), (window_start + recon_start) * self.mel_per_frame,
             n_recon * self.mel_per_frame,
         ).transpose(1, 2)  # fmt: skip
-        total = total + self.frame_losses(x_hat, x_d, source, stats, mel=mel_d)
+        total = total + self.frame_losses(x_hat, x_d, source, stats, mel_d, f_id_clip)
         stats["loss"] = total.detach()
         return {"loss": total, "stats": stats, "weight": text.shape[0], "frames": x_hat}
 

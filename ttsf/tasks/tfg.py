@@ -3,10 +3,10 @@
 It reads the **joint** config (``conf/train_ttsf.yaml``), so what it pretrains fits the joint
 model by construction: ``face_generator``, ``motion_extractor`` and ``discriminator`` with their
 ``_conf``, the frame terms of ``losses``/``loss_weights`` that need no speech (``rec``,
-``perceptual``, ``id``, ``adv``), ``model_conf``'s layers and ``mask_lower_face``, ``n_recon``
-(driving frames per example), ``image_size``, ``optim_conf``/``d_optim_conf``. The speech
-parts (tts, audio mapper, motion sampler, sync) are accepted and not built. The joint run then
-starts from its ``model.pth``::
+``perceptual``, ``id``, ``adv``, ``canonical``), ``model_conf``'s layers and
+``mask_lower_face``, ``n_recon`` (driving frames per example), ``image_size``,
+``optim_conf``/``d_optim_conf``. The speech parts (tts, audio mapper, motion sampler, sync) are
+accepted and not built. The joint run then starts from its ``model.pth``::
 
     python -m ttsf.bin.train --task tfg --config conf/train_ttsf.yaml --output_dir exp/tfg ...
     python -m ttsf.bin.train --task ttsf --config conf/train_ttsf.yaml ... \\
@@ -34,7 +34,7 @@ from ttsf.tasks.ttsf import TTSFTask, build_part, frames_to_tensor
 from ttsf.video.io import read_video
 
 #: the frame terms that need no speech
-REENACTMENT_TERMS = ("rec", "perceptual", "id", "adv")
+REENACTMENT_TERMS = ("rec", "perceptual", "id", "adv", "canonical")
 
 
 class ReenactDataset(UtteranceDataset):
