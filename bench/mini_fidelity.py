@@ -213,6 +213,40 @@ def reenacted_clips(synth, stills, corpus: list[Clip]) -> list[Clip]:
     return out
 
 
+def ridge_cv_r2(xs: list[np.ndarray], ys: list[np.ndarray], ridge: float = 1e-2) -> float:
+    """Leave-one-group-out R^2 of a ridge regression y ~ x; groups of (T, D) inputs and (T,)
+    targets, each centred. ``ridge`` is relative to the mean eigenvalue of x^T x."""
+    pred = []
+    for g in range(len(xs)):
+        a = np.concatenate([x for i, x in enumerate(xs) if i != g])
+        b = np.concatenate([y for i, y in enumerate(ys) if i != g])
+        gram = a.T @ a
+        lam = ridge * np.trace(gram) / gram.shape[0]
+        pred.append(xs[g] @ np.linalg.solve(gram + lam * np.eye(gram.shape[0]), a.T @ b))
+    y, p = np.concatenate(ys), np.concatenate(pred)
+    return float(1 - ((y - p) ** 2).sum() / max((y**2).sum(), 1e-12))
+
+
+def mouth_in_motion_code(synth, corpus: list[Clip]) -> float:
+    """Leave-one-clip-out R^2 of the corpus clips' mouth darkness from their motion codes
+    f_m = M(E(frame)) (both centred per clip): whether the code that drives the generator
+    carries the mouth (1: all of it; 0 or less: nothing). High while the re-enacted clips'
+    lips stay flat: the generator is what does not draw the mouth."""
+    from ttsf.tfg.lower_face_mask import read_motion
+    from ttsf.tfg.reenactment import to_model_images
+
+    model, xs, ys = synth.model, [], []
+    for c in corpus:
+        images = to_model_images(c.frames, synth.image_size).to(synth.device)
+        with torch.no_grad():
+            f_m = read_motion(model.face_generator, model.motion_extractor, images,
+                              model.mask_lower_face).cpu().numpy()  # fmt: skip
+        y = face_track(c, synth.image_size)["darkness"]
+        xs.append(f_m - f_m.mean(axis=0))
+        ys.append(y - y.mean())
+    return ridge_cv_r2(xs, ys)
+
+
 def pose_over_identity(vectors: dict[int, list[np.ndarray]]) -> float:
     """{identity: its vectors (D,), one per portrait pose} -> mean distance of a pose's vector to
     its identity's centre over mean distance of an identity's centre to the centre of all: how
@@ -401,6 +435,7 @@ def evaluate(args) -> dict:
     reenacted = reenacted_clips(synth, stills, corpus)
     res["head"]["reenacted"] = head_motion_stats(reenacted, [], size)
     res["lips"]["reenacted"] = lip_curve(reenacted, size).tolist()
+    res["lips"]["mouth_in_motion_code_r2"] = mouth_in_motion_code(synth, corpus)
     if args.still_sentences > 0:  # what the lip features move alone: a still motion
         still = our_clips(synth, stills, sentences[: args.still_sentences], args.seeds[:1],
                           replace(controls, motion_scale=0.0))[0]  # fmt: skip
@@ -490,6 +525,9 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
         if "reenacted" in lips:  # the mouths of those codes, against the clips' own speech
             lines[-1] += (f"; their lip corr at shift 0 {lips['reenacted'][zero]:.3f} "
                           f"(the corpus clips: {corr_corpus:.3f})")  # fmt: skip
+        if "mouth_in_motion_code_r2" in lips:  # see mouth_in_motion_code
+            lines[-1] += ("; the corpus clips' mouth darkness predicted from their motion "
+                          f"codes, R^2 {lips['mouth_in_motion_code_r2']:.2f}")
     if "still_motion" in head:  # a diagnostic: what the lip features move with a still motion
         st, st_lips = head["still_motion"], lips["still_motion"]
         lines += ["", "Diagnostic (not a target): the portrait's own motion on every frame "
