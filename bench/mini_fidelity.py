@@ -227,11 +227,12 @@ def ridge_cv_r2(xs: list[np.ndarray], ys: list[np.ndarray], ridge: float = 1e-2)
     return float(1 - ((y - p) ** 2).sum() / max((y**2).sum(), 1e-12))
 
 
-def mouth_in_motion_code(synth, corpus: list[Clip]) -> float:
+def mouth_in_motion_code(synth, corpus: list[Clip], darkness=None) -> float:
     """Leave-one-clip-out R^2 of the corpus clips' mouth darkness from their motion codes
     f_m = M(E(frame)) (both centred per clip): whether the code that drives the generator
     carries the mouth (1: all of it; 0 or less: nothing). High while the re-enacted clips'
-    lips stay flat: the generator is what does not draw the mouth."""
+    lips stay flat: the generator is what does not draw the mouth. ``darkness``: Clip -> (T,)
+    (default: ``mouth_darkness`` of ``face_track``)."""
     from ttsf.tfg.lower_face_mask import read_motion
     from ttsf.tfg.reenactment import to_model_images
 
@@ -241,7 +242,7 @@ def mouth_in_motion_code(synth, corpus: list[Clip]) -> float:
         with torch.no_grad():
             f_m = read_motion(model.face_generator, model.motion_extractor, images,
                               model.mask_lower_face).cpu().numpy()  # fmt: skip
-        y = face_track(c, synth.image_size)["darkness"]
+        y = darkness(c) if darkness else face_track(c, synth.image_size)["darkness"]
         xs.append(f_m - f_m.mean(axis=0))
         ys.append(y - y.mean())
     return ridge_cv_r2(xs, ys)
