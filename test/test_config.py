@@ -34,22 +34,26 @@ def test_override_errors():
         apply_overrides({"a": 3}, ["a.b=1"])
 
 
-def test_load_errors(tmp_path):
+def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("a: [1, 2\n", "not valid YAML"),
+        ("- 1\n- 2\n", "must hold a mapping"),
+        # PyYAML would keep the second silently and lose the first's weights
+        ("loss_weights: {lambda_sync: 0.03}\nlr: 1\nloss_weights: {lambda_x: 1}\n",
+         "'loss_weights' twice \\(first at line 1\\)"),
+        ("a: {b: 1, b: 2}\n", "'b' twice"),
+    ],
+)  # fmt: skip
+def test_unusable_config_file(tmp_path, text, error):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("a: [1, 2\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
-        load_config(bad)
-    bad.write_text("- 1\n- 2\n")
-    with pytest.raises(ConfigError, match="must hold a mapping"):
-        load_config(bad)
-    # PyYAML would keep the second silently and lose the first's weights
-    bad.write_text("loss_weights: {lambda_sync: 0.03}\nlr: 1\nloss_weights: {lambda_x: 1}\n")
-    with pytest.raises(ConfigError, match="'loss_weights' twice \\(first at line 1\\)"):
-        load_config(bad)
-    bad.write_text("a: {b: 1, b: 2}\n")
-    with pytest.raises(ConfigError, match="'b' twice"):
+    bad.write_text(text)
+    with pytest.raises(ConfigError, match=error):
         load_config(bad)
 
 

@@ -63,6 +63,10 @@ class FaceGAN(nn.Module):
     def _w(self, term: str) -> float:
         return self.weights.get(term, 0.0)
 
+    def _on(self, term: str) -> bool:
+        """Whether the loss term is computed: it has a module and a positive weight."""
+        return term in self.losses and self._w(term) > 0
+
     def identity(self, image: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """image (B, 3, H, W) in [-1, 1] -> f_s (B, D), f_m_s (B, D), f_id (B, D), maps."""
         return portrait_codes(
@@ -89,7 +93,7 @@ class FaceGAN(nn.Module):
             f_id_clip (Tensor | None): (B, 1 + K, D) ``f_id`` of the portrait and of each
                 driving frame (the same encoder pass), None when ``canonical`` is off.
         """
-        if "canonical" not in self.losses or self._w("canonical") <= 0:
+        if not self._on("canonical"):
             return self.motion(frames), None
         b, k = frames.shape[:2]
         _, f_m, f_id_d, _ = self.identity(frames.flatten(0, 1))
@@ -155,7 +159,7 @@ class FaceGAN(nn.Module):
             terms["canonical"] = lambda m: m(f_id_clip)
         total = x_hat.new_zeros(())
         for term, fn in terms.items():
-            if term in self.losses and self._w(term) > 0:
+            if self._on(term):
                 value = fn(self.losses[term])
                 stats[term] = value.detach()
                 total = total + self._w(term) * value
