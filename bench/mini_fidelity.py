@@ -262,12 +262,15 @@ def pose_over_identity(vectors: dict[int, list[np.ndarray]]) -> float:
 def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
-    Also ``pose_over_identity`` of the TTS condition vector, and of the portrait's features
-    with (``f_s``) and without (``f_id``) its motion: whether motion removal steadies them."""
+    Also ``pose_over_identity`` of the TTS condition vector, of the portrait's features with
+    (``f_s``) and without (``f_id``) its motion (whether motion removal steadies them), and of
+    the speech embeddings, per sentence (the spread relative to how far apart the voices are:
+    the claim's spread is absolute, so a model whose voices differ more spreads more)."""
     from ttsf.data.mini.render import apply_pose
 
     spreads = []
     codes = {"cond": {}, "f_s": {}, "f_id": {}}
+    voices = {s: {} for s in sentences}  # {sentence: {identity: embeddings, one per pose}}
     model = synth.model_at(controls.precision)
     for k, still in stills.items():
         embs = {s: [] for s in sentences}
@@ -280,11 +283,14 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
                 speech, _ = model.synthesize(synth.text_to_ids(s), code,
                                              replace(controls, seed=seed))  # fmt: skip
                 embs[s].append(judges.voice(synth.vocode(speech, controls.precision)))
-        for e in embs.values():
+        for s, e in embs.items():
+            voices[s][k] = e
             e = np.stack(e)
             mean = e.mean(axis=0)
             spreads.append(np.mean([1 - cos(x, mean) for x in e]))
     return {"speech_spread": float(np.mean(spreads)),
+            "speech_pose_over_identity": float(np.mean([pose_over_identity(v)
+                                                        for v in voices.values()])),
             **{f"{name}_pose_over_identity": pose_over_identity(v) for name, v in codes.items()}}
 
 
@@ -543,6 +549,10 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
                   f"f_s {s['f_id']['f_s_pose_over_identity']:.3f}, f_id = f_s - f_m_s "
                   f"{s['f_id']['f_id_pose_over_identity']:.3f} (motion removal steadies the "
                   "voice's condition only if f_id's is the smaller)"]
+        if "speech_pose_over_identity" in s["f_id"] and "speech_pose_over_identity" in fv:
+            lines[-1] += ("; the speech itself (resemblyzer, per sentence): conditioned on f_id "
+                          f"{s['f_id']['speech_pose_over_identity']:.3f}, on f_v "
+                          f"{fv['speech_pose_over_identity']:.3f}")  # fmt: skip
     if "darkness_ours" in lips:  # a diagnostic, not a claim: see mouth_darkness
         dark = {"corpus": lips["darkness_corpus"], "ours": lips["darkness_ours"],
                 **{f"ablation {k}": v for k, v in res.get("ablation_darkness", {}).items()}}

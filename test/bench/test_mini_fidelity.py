@@ -72,8 +72,10 @@ def test_table_reports_missed_targets():
         "voice": {"ours_same": 0.8, "ours_other": 0.6, "corpus_same": 0.9, "corpus_other": 0.6,
                   "vocoded_same": 0.88, "vocoded_other": 0.67},
         "spread": {"f_id": {"speech_spread": 0.01, "cond_pose_over_identity": 0.1,
-                            "f_s_pose_over_identity": 0.12, "f_id_pose_over_identity": 0.1},
-                   "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3}},
+                            "f_s_pose_over_identity": 0.12, "f_id_pose_over_identity": 0.1,
+                            "speech_pose_over_identity": 0.2},
+                   "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3,
+                           "speech_pose_over_identity": 0.25}},
         "id_distance": {"ours": 0.5, "corpus": 0.2},
         "lips": {"shifts": mf.SHIFTS, "ours": [0.1] * 5 + [0.5] + [0.1] * 5,
                  "corpus": [0.1] * 5 + [0.8] + [0.1] * 5,
@@ -94,6 +96,7 @@ def test_table_reports_missed_targets():
     assert "0.900 / 0.600 (through our vocoder: 0.880 / 0.670)" in text
     assert "| ours | 0.000 | +1 |" in text and "| corpus | 0.000 | -5 |" in text
     assert "f_s 0.120, f_id = f_s - f_m_s 0.100" in text
+    assert "(resemblyzer, per sentence): conditioned on f_id 0.200, on f_v 0.250" in text
     still = ("the first 4 sentences, first seed): head pose std 0.90 degrees (sampled motion, "
              "every clip: 1.00), lip corr at shift 0 0.000 (peak -1)")  # fmt: skip
     assert still in text
