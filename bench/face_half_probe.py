@@ -42,7 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     import cv2
 
     from ttsf.data.mini.generate import speaker_id
-    from ttsf.data.mini.render import apply_pose
     from ttsf.synthesis import Synthesizer
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -62,7 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             if k.split(".")[0] in ("face_generator", "motion_extractor")}  # fmt: skip
     if not face:
         p.error(f"{args.face} holds no face_generator.* / motion_extractor.* weights")
-    model.load_state_dict(face, strict=False)
+    unexpected = model.load_state_dict(face, strict=False).unexpected_keys
+    if unexpected:  # a face half of another architecture than --joint's
+        p.error(f"{args.face}: {len(unexpected)} weights the joint model has no place for, "
+                f"e.g. {unexpected[0]}; use a --joint trained with the same face config")
     if args.motion_layers:
         model.motion_layers = tuple(args.motion_layers)
     idents = mf.corpus_identities(0)
@@ -80,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     lips = mf.lip_curve(reenacted, size)
     codes: dict[str, dict] = {"f_s": {}, "f_id": {}}
     for k, still in stills.items():
-        for pose in mf.POSES:
-            f_s, _, f_id, _ = model.encode_portrait(synth.portrait(apply_pose(still, pose)))
+        for f_s, _, f_id, _ in mf.posed_portrait_codes(synth, still):
             codes["f_s"].setdefault(k, []).append(f_s[0].numpy())
             codes["f_id"].setdefault(k, []).append(f_id[0].numpy())
     print(json.dumps({

@@ -259,6 +259,14 @@ def pose_over_identity(vectors: dict[int, list[np.ndarray]]) -> float:
     return float(within / between)
 
 
+def posed_portrait_codes(synth, still: np.ndarray) -> list[tuple]:
+    """The model's portrait codes (f_s, f_m_s, f_id, maps) of a still in each pose of POSES."""
+    from ttsf.data.mini.render import apply_pose
+
+    return [synth.model.encode_portrait(synth.portrait(apply_pose(still, pose)))
+            for pose in POSES]  # fmt: skip
+
+
 def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
@@ -266,16 +274,13 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     (``f_s``) and without (``f_id``) its motion (whether motion removal steadies them), and of
     the speech embeddings, per sentence (the spread relative to how far apart the voices are:
     the claim's spread is absolute, so a model whose voices differ more spreads more)."""
-    from ttsf.data.mini.render import apply_pose
-
     spreads = []
     codes = {"cond": {}, "f_s": {}, "f_id": {}}
     voices = {s: {} for s in sentences}  # {sentence: {identity: embeddings, one per pose}}
     model = synth.model_at(controls.precision)
     for k, still in stills.items():
         embs = {s: [] for s in sentences}
-        for pose in POSES:
-            code = synth.model.encode_portrait(synth.portrait(apply_pose(still, pose)))
+        for code in posed_portrait_codes(synth, still):
             f_s, _, f_id, _ = code
             for name, x in (("cond", synth.model.voice(f_s, f_id)), ("f_s", f_s), ("f_id", f_id)):
                 codes[name].setdefault(k, []).append(x[0].numpy())
