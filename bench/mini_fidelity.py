@@ -273,27 +273,40 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     Also ``pose_over_identity`` of the TTS condition vector, of the portrait's features with
     (``f_s``) and without (``f_id``) its motion (whether motion removal steadies them), and of
     the speech embeddings, per sentence (the spread relative to how far apart the voices are:
-    the claim's spread is absolute, so a model whose voices differ more spreads more)."""
-    spreads = []
+    the claim's spread is absolute, so a model whose voices differ more spreads more), and the
+    spread with every pose's speech timed by the first pose's durations
+    (``speech_spread_same_durations``: how much of the spread is timing), with the share of
+    tokens whose duration changes with the pose (``durations_changed``)."""
+    spreads: dict[str, list[float]] = {"free": [], "same_durations": []}
+    changed = []
     codes = {"cond": {}, "f_s": {}, "f_id": {}}
     voices = {s: {} for s in sentences}  # {sentence: {identity: embeddings, one per pose}}
     model = synth.model_at(controls.precision)
+    controls = replace(controls, seed=seed)
     for k, still in stills.items():
-        embs = {s: [] for s in sentences}
+        embs = {s: {"free": [], "same_durations": []} for s in sentences}
+        durations = {s: [] for s in sentences}
         for code in posed_portrait_codes(synth, still):
             f_s, _, f_id, _ = code
             for name, x in (("cond", synth.model.voice(f_s, f_id)), ("f_s", f_s), ("f_id", f_id)):
                 codes[name].setdefault(k, []).append(x[0].numpy())
             for s in sentences:  # speech only: the lazily rendered frames are never drawn
-                speech, _ = model.synthesize(synth.text_to_ids(s), code,
-                                             replace(controls, seed=seed))  # fmt: skip
-                embs[s].append(judges.voice(synth.vocode(speech, controls.precision)))
+                ids = synth.text_to_ids(s)
+                speech, _ = model.synthesize(ids, code, controls)
+                durations[s].append(speech["durations"])
+                timed, _ = model.synthesize(ids, code, controls, durations=durations[s][0])
+                for name, x in (("free", speech), ("same_durations", timed)):
+                    embs[s][name].append(judges.voice(synth.vocode(x, controls.precision)))
         for s, e in embs.items():
-            voices[s][k] = e
-            e = np.stack(e)
-            mean = e.mean(axis=0)
-            spreads.append(np.mean([1 - cos(x, mean) for x in e]))
-    return {"speech_spread": float(np.mean(spreads)),
+            voices[s][k] = e["free"]
+            for name, x in e.items():
+                x = np.stack(x)
+                spreads[name].append(np.mean([1 - cos(v, x.mean(axis=0)) for v in x]))
+            d = torch.cat(durations[s])
+            changed.append(float((d != d[0]).any(dim=0).float().mean()))
+    return {"speech_spread": float(np.mean(spreads["free"])),
+            "speech_spread_same_durations": float(np.mean(spreads["same_durations"])),
+            "durations_changed": float(np.mean(changed)),
             "speech_pose_over_identity": float(np.mean([pose_over_identity(v)
                                                         for v in voices.values()])),
             **{f"{name}_pose_over_identity": pose_over_identity(v) for name, v in codes.items()}}
@@ -558,6 +571,15 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
             lines[-1] += ("; the speech itself (resemblyzer, per sentence): conditioned on f_id "
                           f"{s['f_id']['speech_pose_over_identity']:.3f}, on f_v "
                           f"{fv['speech_pose_over_identity']:.3f}")  # fmt: skip
+        if "speech_spread_same_durations" in s["f_id"]:
+            timing = {k: x for k, x in (("f_id", s["f_id"]), ("f_v", fv))
+                      if "speech_spread_same_durations" in x}  # fmt: skip
+            lines += ["", "Diagnostic (not a target): the speech spread with every pose timed "
+                      "by the first pose's durations (the rest is the condition's effect on "
+                      "the sound, not on the timing): " + "; ".join(
+                          f"{k} {x['speech_spread_same_durations']:.4f} (free "
+                          f"{x['speech_spread']:.4f}; {x['durations_changed']:.0%} of the "
+                          "tokens change duration with the pose)" for k, x in timing.items())]
     if "darkness_ours" in lips:  # a diagnostic, not a claim: see mouth_darkness
         dark = {"corpus": lips["darkness_corpus"], "ours": lips["darkness_ours"],
                 **{f"ablation {k}": v for k, v in res.get("ablation_darkness", {}).items()}}

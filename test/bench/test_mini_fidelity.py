@@ -73,7 +73,8 @@ def test_table_reports_missed_targets():
                   "vocoded_same": 0.88, "vocoded_other": 0.67},
         "spread": {"f_id": {"speech_spread": 0.01, "cond_pose_over_identity": 0.1,
                             "f_s_pose_over_identity": 0.12, "f_id_pose_over_identity": 0.1,
-                            "speech_pose_over_identity": 0.2},
+                            "speech_pose_over_identity": 0.2,
+                            "speech_spread_same_durations": 0.004, "durations_changed": 0.5},
                    "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3,
                            "speech_pose_over_identity": 0.25}},
         "id_distance": {"ours": 0.5, "corpus": 0.2},
@@ -97,6 +98,9 @@ def test_table_reports_missed_targets():
     assert "| ours | 0.000 | +1 |" in text and "| corpus | 0.000 | -5 |" in text
     assert "f_s 0.120, f_id = f_s - f_m_s 0.100" in text
     assert "(resemblyzer, per sentence): conditioned on f_id 0.200, on f_v 0.250" in text
+    assert ("first pose's durations (the rest is the condition's effect on the sound, not on "
+            "the timing): f_id 0.0040 (free 0.0100; 50% of the tokens change duration with the "
+            "pose)") in text  # f_v's run predates the diagnostic: only f_id's is printed
     still = ("the first 4 sentences, first seed): head pose std 0.90 degrees (sampled motion, "
              "every clip: 1.00), lip corr at shift 0 0.000 (peak -1)")  # fmt: skip
     assert still in text

@@ -159,8 +159,12 @@ def test_the_voice_comes_from_f_id_or_from_f_v(dump, voice_from, monkeypatch):
         seen.setdefault("infer", cond), real_inference(*a, cond=cond, **k))[1])  # fmt: skip
     batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
     model(**batch, optim_idx=0)
-    speech, _ = model.synthesize(batch["text"][:1, : int(batch["text_lengths"][0])],
-                                 model.encode_portrait(source), SynthesisControls(n_timesteps=2))
+    text, controls = batch["text"][:1, : int(batch["text_lengths"][0])], SynthesisControls(
+        n_timesteps=2, temperature=0.0)
+    speech, _ = model.synthesize(text, model.encode_portrait(source), controls)
+    timed, _ = model.synthesize(text, model.encode_portrait(source), controls,
+                                durations=speech["durations"])  # the same timing, given
+    torch.testing.assert_close(timed["mel"], speech["mel"])
     want = f_s if voice_from == "f_v" else f_id
     torch.testing.assert_close(seen["infer"], want)
     f_s2, _, f_id2, _ = model.identity(batch["source"])

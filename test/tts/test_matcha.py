@@ -75,6 +75,27 @@ def test_inference_shapes_and_padding_invariance():
         torch.testing.assert_close(alone["mel"][0], out["mel"][i, :, :m], atol=1e-4, rtol=1e-4)
 
 
+def test_given_durations_replace_the_predicted_ones():
+    model = _model()
+    text, tl, _, _ = _batch()
+    f_id = torch.randn(3, STYLE_DIM)
+    free = model.inference(text, tl, cond=f_id, n_timesteps=3, temperature=0.0)
+    # its own durations give back the same speech, whatever length_scale says
+    same = model.inference(text, tl, cond=f_id, n_timesteps=3, temperature=0.0,
+                           durations=free["durations"], length_scale=3.0)  # fmt: skip
+    torch.testing.assert_close(same["mel"], free["mel"])
+    # a token held one frame longer: the speech is one frame longer, the rest follows
+    longer = free["durations"].clone()
+    longer[:, 0] += 1
+    out = model.inference(text, tl, cond=f_id, n_timesteps=3, temperature=0.0, durations=longer)
+    torch.testing.assert_close(out["mel_lengths"], free["mel_lengths"] + 1)
+    torch.testing.assert_close(out["durations"], longer)
+    with pytest.raises(ValueError, match="at least one frame per token"):
+        model.inference(text, tl, cond=f_id, n_timesteps=3, durations=longer * 0)
+    with pytest.raises(ValueError, match=r"\(B, T_text\)"):
+        model.inference(text, tl, cond=f_id, n_timesteps=3, durations=longer[:, :-1])
+
+
 def test_masked_positions_do_not_change_outputs():
     model = _model()
     text, tl, feats, fl = _batch()

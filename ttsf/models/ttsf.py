@@ -230,13 +230,19 @@ class TTSF(FaceGAN):
 
     @torch.inference_mode()
     def synthesize(
-        self, text: torch.Tensor, portrait: tuple[torch.Tensor, ...], controls: SynthesisControls
+        self,
+        text: torch.Tensor,
+        portrait: tuple[torch.Tensor, ...],
+        controls: SynthesisControls,
+        durations: torch.Tensor | None = None,
     ) -> tuple[dict, Iterator[torch.Tensor]]:
         """Speech and a lazily rendered video for one sentence.
 
         Args:
             text (LongTensor): (1, T_text) token ids.
             portrait: :meth:`encode_portrait` of the aligned face.
+            durations (LongTensor): (1, T_text) frames per token instead of the predicted ones
+                (e.g. another synthesis's ``speech["durations"]``: the same timing).
         Returns:
             speech: {"mel": (1, n_mels, T_mel) normalised, "mel_lengths", "durations"}.
             frames: an iterator of (n, 3, H, W) chunks in [-1, 1], T_mel / mel_per_frame frames
@@ -249,7 +255,7 @@ class TTSF(FaceGAN):
             speech = self.tts.inference(
                 text, lengths, cond=self.voice(f_s, f_id), n_timesteps=controls.n_timesteps,
                 temperature=controls.temperature, length_scale=controls.length_scale,
-                generator=gen,
+                generator=gen, durations=durations,
             )  # fmt: skip
             f_a = self.lip_features(speech, speech["mel_lengths"])
         speech = {k: _full_precision(v) for k, v in speech.items()}

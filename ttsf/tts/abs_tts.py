@@ -47,8 +47,12 @@ class AbsTTS(nn.Module):
         temperature: float = 0.667,
         length_scale: float = 1.0,
         generator: torch.Generator | None = None,
+        durations: torch.Tensor | None = None,
     ) -> dict:
         """
+        Args:
+            durations (LongTensor): (B, T_text) frames per token to use instead of the
+                predicted ones (zero at padded tokens); ``length_scale`` is then ignored.
         Returns:
             {"mel": (B, n_mels, T_mel) normalised log-mel, "mel_lengths": (B,),
              "durations": (B, T_text) frames per token,

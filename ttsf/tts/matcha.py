@@ -188,16 +188,25 @@ class MatchaTTS(AbsTTS):
         temperature: float = 0.667,
         length_scale: float = 1.0,
         generator: torch.Generator | None = None,
+        durations: torch.Tensor | None = None,
     ) -> dict:
         """Synthesis (see :class:`AbsTTS`). ``length_scale`` > 1 speaks slower. Also returns
         ``mel_denorm``: the mel in the vocoder's (de-normalised) scale."""
         b = text.shape[0]
         spk = self._speaker(cond, b)
         mu_x, logw, x_mask, emb = self.encoder(text, text_lengths, spk)
-        w = torch.exp(logw.float()) * x_mask  # float32 under bf16 autocast: exact ceilings
-        durations = (torch.ceil(w * length_scale) * x_mask).squeeze(1).long()  # (B, T_text)
-        # A sentence gets at least one frame per token (MAS's constraint in training).
-        durations = torch.where(x_mask.squeeze(1) > 0, durations.clamp(min=1), durations)
+        if durations is None:
+            w = torch.exp(logw.float()) * x_mask  # float32 under bf16 autocast: exact ceilings
+            durations = (torch.ceil(w * length_scale) * x_mask).squeeze(1).long()  # (B, T_text)
+            # A sentence gets at least one frame per token (MAS's constraint in training).
+            durations = torch.where(x_mask.squeeze(1) > 0, durations.clamp(min=1), durations)
+        elif durations.shape != x_mask.shape[::2] or (durations[x_mask[:, 0] > 0] < 1).any():
+            raise ValueError(
+                f"durations must be (B, T_text) = {tuple(x_mask.shape[::2])} with at least one "
+                f"frame per token, got {tuple(durations.shape)}"
+            )
+        else:
+            durations = durations.long() * x_mask.squeeze(1).long()
         mel_lengths = durations.sum(1)
         t_mel = int(mel_lengths.max())
         t_pad = t_mel + (-t_mel) % self.length_multiple
