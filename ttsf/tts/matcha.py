@@ -200,12 +200,13 @@ class MatchaTTS(AbsTTS):
             durations = (torch.ceil(w * length_scale) * x_mask).squeeze(1).long()  # (B, T_text)
             # A sentence gets at least one frame per token (MAS's constraint in training).
             durations = torch.where(x_mask.squeeze(1) > 0, durations.clamp(min=1), durations)
-        elif durations.shape != x_mask.shape[::2] or (durations[x_mask[:, 0] > 0] < 1).any():
-            raise ValueError(
-                f"durations must be (B, T_text) = {tuple(x_mask.shape[::2])} with at least one "
-                f"frame per token, got {tuple(durations.shape)}"
-            )
         else:
+            durations = durations.to(x_mask.device)
+            if durations.shape != x_mask.shape[::2] or (durations[x_mask[:, 0] > 0] < 1).any():
+                raise ValueError(
+                    f"durations must be (B, T_text) = {tuple(x_mask.shape[::2])} with at least "
+                    f"one frame per token, got {tuple(durations.shape)}"
+                )
             durations = durations.long() * x_mask.squeeze(1).long()
         mel_lengths = durations.sum(1)
         t_mel = int(mel_lengths.max())
