@@ -294,7 +294,8 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
                 ids = synth.text_to_ids(s)
                 speech, _ = model.synthesize(ids, code, controls)
                 durations[s].append(speech["durations"])
-                timed, _ = model.synthesize(ids, code, controls, durations=durations[s][0])
+                timed = speech if len(durations[s]) == 1 else model.synthesize(  # pose 0: same
+                    ids, code, controls, durations=durations[s][0])[0]  # fmt: skip
                 for name, x in (("free", speech), ("same_durations", timed)):
                     embs[s][name].append(judges.voice(synth.vocode(x, controls.precision)))
         for s, e in embs.items():
