@@ -294,10 +294,14 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
                 ids = synth.text_to_ids(s)
                 speech, _ = model.synthesize(ids, code, controls)
                 durations[s].append(speech["durations"])
-                timed = speech if len(durations[s]) == 1 else model.synthesize(  # pose 0: same
-                    ids, code, controls, durations=durations[s][0])[0]  # fmt: skip
-                for name, x in (("free", speech), ("same_durations", timed)):
-                    embs[s][name].append(judges.voice(synth.vocode(x, controls.precision)))
+                free = judges.voice(synth.vocode(speech, controls.precision))
+                if len(durations[s]) == 1:  # the first pose is timed by its own durations
+                    timed = free
+                else:
+                    speech, _ = model.synthesize(ids, code, controls, durations=durations[s][0])
+                    timed = judges.voice(synth.vocode(speech, controls.precision))
+                embs[s]["free"].append(free)
+                embs[s]["same_durations"].append(timed)
         for s, e in embs.items():
             voices[s][k] = e["free"]
             for name, x in e.items():
