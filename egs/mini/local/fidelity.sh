@@ -4,9 +4,8 @@
 #   local/fidelity.sh                 # from egs/mini; results in exp/fidelity_long/
 #   local/fidelity.sh --stage 4       # re-measure only
 # 1: data and features (stages 1-2 of run.sh)
-# 2: pretraining, side by side: the face half by self-reenactment (conf/tuning/train_tfg_long.yaml,
-#    the longest job), and on the other thread the TTS then the lip-sync expert
-#    (train_{tts,syncnet}_long)
+# 2: pretraining, side by side: the TTS (conf/tuning/train_tts_long.yaml), and on the other
+#    thread the lip-sync expert then the face half by self-reenactment (train_{syncnet,tfg}_long)
 # 3: joint training (conf/tuning/train_ttsf_long.yaml) and the paper's ablations, two at a time:
 #      exp/ttsf_long          the model
 #      exp/ttsf_long_fv       the voice from f_v instead of f_id (Table 3)
@@ -60,9 +59,9 @@ if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
 fi
 
 if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
-    train_job tfg conf/tuning/train_tfg_long.yaml "${tfg}" &
-    { train_job tts conf/tuning/train_tts_long.yaml "${tts}" &&
-        train_job syncnet conf/tuning/train_syncnet_long.yaml "${syncnet}"; } &
+    train_job tts conf/tuning/train_tts_long.yaml "${tts}" &
+    { train_job syncnet conf/tuning/train_syncnet_long.yaml "${syncnet}" &&
+        train_job tfg conf/tuning/train_tfg_long.yaml "${tfg}"; } &
     wait
     check_done "${tts}" "${syncnet}" "${tfg}"
 fi
