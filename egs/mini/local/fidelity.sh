@@ -3,10 +3,12 @@
 # measure its claims with networks that ship in packages (bench/mini_fidelity.py, issue 10).
 #   local/fidelity.sh                 # from egs/mini; results in exp/fidelity_long/
 #   local/fidelity.sh --stage 4       # re-measure only
+#   local/fidelity.sh --tag X --joint_config conf/tuning/Y.yaml   # a variant of the joint config
 # 1: data and features (stages 1-2 of run.sh)
 # 2: pretraining, side by side: the TTS (conf/tuning/train_tts_long.yaml), and on the other
 #    thread the lip-sync expert then the face half by self-reenactment (train_{syncnet,tfg}_long)
-# 3: joint training (conf/tuning/train_ttsf_long.yaml) and the paper's ablations, two at a time:
+# 3: joint training (--joint_config: conf/tuning/train_ttsf_long.yaml) and the paper's
+#    ablations, two at a time:
 #      exp/ttsf_long          the model
 #      exp/ttsf_long_fv       the voice from f_v instead of f_id (Table 3)
 #      exp/ttsf_long_emb_mu   the lip features from [emb, mu] only (Table 5)
@@ -18,6 +20,7 @@ set -euo pipefail
 stage=1
 stop_stage=4
 tag=long
+joint_config=conf/tuning/train_ttsf_long.yaml  # stage 3's config, the ablations included
 n_sentences=10
 python=python3
 . utils/parse_options.sh
@@ -43,7 +46,7 @@ train_job() {  # <task> <config> <exp> <config override...>: one thread, skipped
 joint() {  # <exp> <config override...>
     local exp=$1 face=${tfg}/model.pth
     shift
-    train_job ttsf conf/tuning/train_ttsf_long.yaml "${exp}" --tts_init "${tts}/model.pth" \
+    train_job ttsf "${joint_config}" "${exp}" --tts_init "${tts}/model.pth" \
         --losses.sync.conf.syncnet_path "${syncnet}/syncnet.pth" \
         --init_param "[${face}:face_generator,${face}:motion_extractor,${face}:discriminator]" "$@"
 }
