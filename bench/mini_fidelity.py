@@ -270,7 +270,8 @@ def posed_portrait_codes(synth, still: np.ndarray) -> list[tuple]:
 def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
-    Also ``pose_over_identity`` of the TTS condition vector, of the portrait's features with
+    Also ``pose_over_identity`` of the TTS condition vector, of the TTS's speaker embedding
+    (the condition through its conditioning projection), of the portrait's features with
     (``f_s``) and without (``f_id``) its motion (whether motion removal steadies them), and of
     the speech embeddings, per sentence (the spread relative to how far apart the voices are:
     the claim's spread is absolute, so a model whose voices differ more spreads more), and the
@@ -279,7 +280,7 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     tokens whose duration changes with the pose (``durations_changed``)."""
     spreads: dict[str, list[float]] = {"free": [], "same_durations": []}
     changed = []
-    codes = {"cond": {}, "f_s": {}, "f_id": {}}
+    codes = {"cond": {}, "spk_emb": {}, "f_s": {}, "f_id": {}}
     voices = {s: {} for s in sentences}  # {sentence: {identity: embeddings, one per pose}}
     model = synth.model_at(controls.precision)
     controls = replace(controls, seed=seed)
@@ -288,7 +289,10 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
         durations = {s: [] for s in sentences}
         for code in posed_portrait_codes(synth, still):
             f_s, _, f_id, _ = code
-            for name, x in (("cond", synth.model.voice(f_s, f_id)), ("f_s", f_s), ("f_id", f_id)):
+            cond = synth.model.voice(f_s, f_id)
+            with torch.no_grad():  # what the TTS makes of it: its speaker embedding (1, 64)
+                spk_emb = synth.model.tts.conditioning(cond, 1)
+            for name, x in (("cond", cond), ("spk_emb", spk_emb), ("f_s", f_s), ("f_id", f_id)):
                 codes[name].setdefault(k, []).append(x[0].numpy())
             for s in sentences:  # speech only: the lazily rendered frames are never drawn
                 ids = synth.text_to_ids(s)
@@ -572,6 +576,10 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
                   f"f_s {s['f_id']['f_s_pose_over_identity']:.3f}, f_id = f_s - f_m_s "
                   f"{s['f_id']['f_id_pose_over_identity']:.3f} (motion removal steadies the "
                   "voice's condition only if f_id's is the smaller)"]
+        if "spk_emb_pose_over_identity" in s["f_id"] and "spk_emb_pose_over_identity" in fv:
+            lines[-1] += ("; the TTS's speaker embedding (the condition through its "
+                          f"projection): on f_id {s['f_id']['spk_emb_pose_over_identity']:.3f}, "
+                          f"on f_v {fv['spk_emb_pose_over_identity']:.3f}")  # fmt: skip
         if "speech_pose_over_identity" in s["f_id"] and "speech_pose_over_identity" in fv:
             lines[-1] += ("; the speech itself (resemblyzer, per sentence): conditioned on f_id "
                           f"{s['f_id']['speech_pose_over_identity']:.3f}, on f_v "

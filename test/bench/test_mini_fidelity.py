@@ -73,10 +73,11 @@ def test_table_reports_missed_targets():
                   "vocoded_same": 0.88, "vocoded_other": 0.67},
         "spread": {"f_id": {"speech_spread": 0.01, "cond_pose_over_identity": 0.1,
                             "f_s_pose_over_identity": 0.12, "f_id_pose_over_identity": 0.1,
-                            "speech_pose_over_identity": 0.2,
+                            "speech_pose_over_identity": 0.2, "spk_emb_pose_over_identity": 0.15,
                             "speech_spread_same_durations": 0.004, "durations_changed": 0.5},
                    "f_v": {"speech_spread": 0.02, "cond_pose_over_identity": 0.3,
-                           "speech_pose_over_identity": 0.25}},
+                           "speech_pose_over_identity": 0.25,
+                           "spk_emb_pose_over_identity": 0.35}},
         "id_distance": {"ours": 0.5, "corpus": 0.2},
         "lips": {"shifts": mf.SHIFTS, "ours": [0.1] * 5 + [0.5] + [0.1] * 5,
                  "corpus": [0.1] * 5 + [0.8] + [0.1] * 5,
@@ -97,6 +98,7 @@ def test_table_reports_missed_targets():
     assert "0.900 / 0.600 (through our vocoder: 0.880 / 0.670)" in text
     assert "| ours | 0.000 | +1 |" in text and "| corpus | 0.000 | -5 |" in text
     assert "f_s 0.120, f_id = f_s - f_m_s 0.100" in text
+    assert "(the condition through its projection): on f_id 0.150, on f_v 0.350" in text
     assert "(resemblyzer, per sentence): conditioned on f_id 0.200, on f_v 0.250" in text
     assert ("first pose's durations (the rest is the condition's effect on the sound, not on "
             "the timing): f_id 0.0040 (free 0.0100; 50% of the tokens change duration with the "
