@@ -290,7 +290,7 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
         for code in posed_portrait_codes(synth, still):
             f_s, _, f_id, _ = code
             cond = synth.model.voice(f_s, f_id)
-            with torch.no_grad():  # what the TTS makes of it: its speaker embedding (1, 64)
+            with torch.no_grad():  # what the TTS makes of it: (1, spk_emb_dim)
                 spk_emb = synth.model.tts.conditioning(cond, 1)
             for name, x in (("cond", cond), ("spk_emb", spk_emb), ("f_s", f_s), ("f_id", f_id)):
                 codes[name].setdefault(k, []).append(x[0].numpy())
