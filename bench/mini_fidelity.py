@@ -291,7 +291,7 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             f_s, _, f_id, _ = code
             cond = synth.model.voice(f_s, f_id)
             with torch.no_grad():  # what the TTS makes of it: (1, spk_emb_dim)
-                spk_emb = synth.model.tts.conditioning(cond, 1)
+                spk_emb = synth.model.tts.speaker_embedding(cond, 1)
             for name, x in (("cond", cond), ("spk_emb", spk_emb), ("f_s", f_s), ("f_id", f_id)):
                 codes[name].setdefault(k, []).append(x[0].numpy())
             for s in sentences:  # speech only: the lazily rendered frames are never drawn

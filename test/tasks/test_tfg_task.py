@@ -107,8 +107,10 @@ def test_canonical_term_trains_the_encoder_and_extractor_in_both_tasks(dump, tas
 
     model.zero_grad()
     driving = batch["driving"] if task_name == "tfg" else batch["window"][:, :2]
-    f_m, f_id_clip = model.driving_motion(driving, model.identity(batch["source"])[2])
-    assert f_m.shape == (2, 2, 16) and f_id_clip.shape == (2, 3, 16)
-    model.losses["canonical"](f_id_clip).backward()
+    f_s, _, f_id, _ = model.identity(batch["source"])
+    f_m, clip_codes = model.driving_motion(driving, f_s, f_id)
+    assert f_m.shape == (2, 2, 16)
+    assert {k: v.shape for k, v in clip_codes.items()} == {"f_s": (2, 3, 16), "f_id": (2, 3, 16)}
+    model.losses["canonical"](clip_codes["f_id"]).backward()
     for part in (model.motion_extractor, model.face_generator.encoder):
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in part.parameters())

@@ -178,6 +178,59 @@ def test_voice_from_must_be_f_id_or_f_v(dump):
         task.build_model({**TINY_JOINT, "model_conf": {"voice_from": "f_s"}}, str(dump))
 
 
+@pytest.mark.parametrize("voice_from", ["f_id", "f_v"])
+def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(dump, voice_from):
+    """The optional term compares the TTS's speaker embeddings of the portrait and the driving
+    frames (one clip: one person, several poses); the face codes are detached, so only the
+    conditioning learns, and training it on the term alone makes the embeddings agree."""
+    task = get_registry("task").build("ttsf")
+    cfg = {**TINY_JOINT, "model_conf": {"voice_from": voice_from},
+           "losses": {**TINY_JOINT["losses"], "voice_pose": {"name": "code_consistency"}},
+           "loss_weights": {**TINY_JOINT["loss_weights"], "lambda_voice_pose": 1.0}}  # fmt: skip
+    torch.manual_seed(0)
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
+    assert 0 < float(model(**batch, optim_idx=0)["stats"]["voice_pose"]) < 1
+
+    f_s, _, f_id, _ = model.identity(batch["source"])
+    _, clip_codes = model.driving_motion(batch["window"][:, :2], f_s, f_id)
+    want = clip_codes["f_s" if voice_from == "f_v" else "f_id"].detach()
+    spk = model.tts.speaker_embedding(want.flatten(0, 1), 6).view(2, 3, -1)
+    torch.testing.assert_close(
+        model._voice_pose_loss(clip_codes), model.losses["voice_pose"](spk)
+    )  # the embeddings of the condition voice_from names
+
+    model.zero_grad()
+    model._voice_pose_loss(clip_codes).backward()
+    moved = {n for n, p in model.named_parameters() if p.grad is not None and p.grad.any()}
+    # the bias's gradient is float noise (a shift does not change a spread), hence <=
+    assert {"tts.conditioning.proj.weight"} <= moved <= {f"tts.conditioning.proj.{n}"
+                                                         for n in ("weight", "bias")}
+
+    opt = torch.optim.Adam(model.tts.conditioning.parameters(), lr=1e-2)
+    clip_codes = {k: v.detach() for k, v in clip_codes.items()}
+    before = float(model._voice_pose_loss(clip_codes))
+    for _ in range(50):
+        opt.zero_grad()
+        model._voice_pose_loss(clip_codes).backward()
+        opt.step()
+    assert float(model._voice_pose_loss(clip_codes)) < 0.5 * before
+
+
+def test_voice_pose_term_needs_a_face_conditioned_tts(dump):
+    task = get_registry("task").build("ttsf")
+    tts_conf = {**TINY_JOINT["tts_conf"], "tts_conditioning": "none"}
+    cfg = {**TINY_JOINT, "tts_conf": tts_conf,
+           "losses": {**TINY_JOINT["losses"], "voice_pose": {"name": "code_consistency"}},
+           "loss_weights": {**TINY_JOINT["loss_weights"], "lambda_voice_pose": 1.0}}  # fmt: skip
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
+    with pytest.raises(ValueError, match="voice_pose needs a TTS conditioned on the face"):
+        model(**batch, optim_idx=0)
+
+
 @pytest.mark.parametrize("mask", [False, True])
 def test_mask_lower_face_hides_the_mouth_from_every_motion_code(dump, mask):
     task = get_registry("task").build("ttsf")

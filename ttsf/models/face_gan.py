@@ -80,24 +80,32 @@ class FaceGAN(nn.Module):
             self.face_generator, self.motion_extractor, frames.flatten(0, 1), self.mask_lower_face
         ).view(b, t, -1)
 
+    #: terms that compare the codes of a clip's frames (see :meth:`driving_motion`)
+    code_terms: tuple[str, ...] = ("canonical",)
+
     def driving_motion(
-        self, frames: torch.Tensor, f_id: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Motion codes of the driving frames, and what the ``canonical`` term compares.
+        self, frames: torch.Tensor, f_s: torch.Tensor, f_id: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
+        """Motion codes of the driving frames, and the clip's codes the code terms compare.
 
         Args:
-            frames (Tensor): (B, K, 3, H, W) driving frames; f_id (Tensor): (B, D) the
-                portrait's motion-removed code.
+            frames (Tensor): (B, K, 3, H, W) driving frames; f_s, f_id (Tensor): (B, D) the
+                portrait's code with and without its motion.
         Returns:
             f_m (Tensor): (B, K, D), as :meth:`motion`.
-            f_id_clip (Tensor | None): (B, 1 + K, D) ``f_id`` of the portrait and of each
-                driving frame (the same encoder pass), None when ``canonical`` is off.
+            clip_codes (dict | None): {"f_s", "f_id"}: (B, 1 + K, D) the portrait's code then
+                each driving frame's (the same encoder pass that gives f_m), None when no term
+                of ``code_terms`` is on.
         """
-        if not self._on("canonical"):
+        if not any(self._on(term) for term in self.code_terms):
             return self.motion(frames), None
         b, k = frames.shape[:2]
-        _, f_m, f_id_d, _ = self.identity(frames.flatten(0, 1))
-        return f_m.view(b, k, -1), torch.cat([f_id[:, None], f_id_d.view(b, k, -1)], dim=1)
+        f_s_d, f_m, f_id_d, _ = self.identity(frames.flatten(0, 1))
+        clip_codes = {
+            name: torch.cat([code[:, None], code_d.view(b, k, -1)], dim=1)
+            for name, code, code_d in (("f_s", f_s, f_s_d), ("f_id", f_id, f_id_d))
+        }
+        return f_m.view(b, k, -1), clip_codes
 
     def render(
         self,
@@ -132,7 +140,7 @@ class FaceGAN(nn.Module):
         source: torch.Tensor,
         stats: dict[str, torch.Tensor],
         mel: torch.Tensor | None = None,
-        f_id_clip: torch.Tensor | None = None,
+        clip_codes: dict[str, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """The weighted frame and adversarial terms of generated frames (logged in ``stats``).
 
@@ -141,8 +149,8 @@ class FaceGAN(nn.Module):
             source (Tensor): (B, 3, H, W) the portrait.
             mel (Tensor | None): (B, n_mels, K * mel_per_frame) the speech of the K frames,
                 for ``sync`` (None: no sync term, e.g. the pretraining without speech).
-            f_id_clip (Tensor | None): (B, 1 + K, D) ``f_id`` of the portrait and the driving
-                frames, for ``canonical`` (None: no such term).
+            clip_codes (dict | None): :meth:`driving_motion`'s, for ``canonical`` (None: no
+                such term).
         Returns:
             the weighted sum (scalar).
         """
@@ -155,8 +163,8 @@ class FaceGAN(nn.Module):
         }
         if mel is not None:
             terms["sync"] = lambda m: m(x_hat, mel)
-        if f_id_clip is not None:
-            terms["canonical"] = lambda m: m(f_id_clip)
+        if clip_codes is not None:
+            terms["canonical"] = lambda m: m(clip_codes["f_id"])
         total = x_hat.new_zeros(())
         for term, fn in terms.items():
             if self._on(term):

@@ -90,6 +90,8 @@ class TTSF(FaceGAN):
         keeps it off).
     """
 
+    code_terms = (*FaceGAN.code_terms, "voice_pose")
+
     def __init__(
         self,
         tts: AbsTTS,
@@ -197,15 +199,35 @@ class TTSF(FaceGAN):
         # reconstruct K driving frames of the window from the portrait
         x_d = _gather_windows(window, recon_start, n_recon)  # (B, K, 3, H, W)
         f_a_d = _gather_windows(f_a_w, recon_start, n_recon)
-        f_m_d, f_id_clip = self.driving_motion(x_d, f_id)
+        f_m_d, clip_codes = self.driving_motion(x_d, f_s, f_id)
+        if self._on("voice_pose"):
+            value = self._voice_pose_loss(clip_codes)
+            stats["voice_pose"] = value.detach()
+            total = total + self._w("voice_pose") * value
         x_hat = self.render(f_s, f_id, f_m_d, f_a_d, maps)
         mel_d = _gather_windows(
             feats.transpose(1, 2), (window_start + recon_start) * self.mel_per_frame,
             n_recon * self.mel_per_frame,
         ).transpose(1, 2)  # fmt: skip
-        total = total + self.frame_losses(x_hat, x_d, source, stats, mel_d, f_id_clip)
+        total = total + self.frame_losses(x_hat, x_d, source, stats, mel_d, clip_codes)
         stats["loss"] = total.detach()
         return {"loss": total, "stats": stats, "weight": text.shape[0], "frames": x_hat}
+
+    def _voice_pose_loss(self, clip_codes: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The ``voice_pose`` term: the TTS's speaker embeddings of a clip's frames (one person
+        in several poses) should agree, scored by the term's module on (B, 1 + K, spk_emb_dim).
+
+        The face codes are detached, so only the TTS's conditioning learns from it: it is asked
+        to read the identity and ignore the pose, from ``f_id`` or ``f_v`` alike (the Table 3
+        ablation stays a comparison of what the projection reads). Not a term of the paper: on
+        short runs the projection passes f_id's pose movement whole (docs/mini_results.md).
+        """
+        cond = self.voice(clip_codes["f_s"], clip_codes["f_id"]).detach()  # (B, 1 + K, D)
+        b, k = cond.shape[:2]
+        spk = self.tts.speaker_embedding(cond.flatten(0, 1), b * k)
+        if spk is None:
+            raise ValueError("voice_pose needs a TTS conditioned on the face (tts_conditioning)")
+        return self.losses["voice_pose"](spk.view(b, k, -1))
 
     def _audio_encoder_loss(
         self, tts_out: dict, feats: torch.Tensor, feats_lengths: torch.Tensor

@@ -14,6 +14,8 @@ Config keys (besides the trainer's)::
       perceptual: {name: vgg19_perceptual, conf: {vgg_path: /path/vgg19.pth}}
       id: {name: identity, conf: {recognizer_path: /path/backbone.pth}}
       sync: {name: sync, conf: {syncnet_path: exp/syncnet/model.pth}}
+      # optional, not in the paper (code_consistency): canonical keeps a clip's f_id steady,
+      # voice_pose its TTS speaker embedding (only the TTS's conditioning learns from it)
     loss_weights: {lambda_adv: 0.1, lambda_rec: 1, ...}   # Eq. 8, see egs/lrs3/conf
     model_conf: {motion_layers: [1..7], audio_layers: [6, 7], mel_per_frame: 4,
                  voice_from: f_id,   # f_v: Table 3's ablation, the voice from unfiltered f_v

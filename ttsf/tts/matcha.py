@@ -112,7 +112,8 @@ class MatchaTTS(AbsTTS):
         """Inverse of :meth:`denormalize`."""
         return (mel - self.mel_mean[:, None]) / self.mel_std[:, None]
 
-    def _speaker(self, cond: torch.Tensor | None, batch_size: int) -> torch.Tensor | None:
+    def speaker_embedding(self, cond: torch.Tensor | None, batch_size: int) -> torch.Tensor | None:
+        """cond -> (B, spk_emb_dim) through the conditioning plugin (None for ``none``)."""
         return self.conditioning(cond, batch_size)
 
     @staticmethod
@@ -140,7 +141,7 @@ class MatchaTTS(AbsTTS):
         the joint model's audio mapper reads: ``text_emb_up`` (B, C_emb, T_mel), ``mu``
         (B, n_feats, T_mel), ``energy`` (B, 1, T_mel), ``durations`` (B, T_text) from MAS."""
         b = text.shape[0]
-        spk = self._speaker(cond, b)
+        spk = self.speaker_embedding(cond, b)
         mu_x, logw, x_mask, emb = self.encoder(text, text_lengths, spk)
         y = feats
         y_mask = sequence_mask(feats_lengths, y.shape[-1]).unsqueeze(1).to(y.dtype)
@@ -193,7 +194,7 @@ class MatchaTTS(AbsTTS):
         """Synthesis (see :class:`AbsTTS`). ``length_scale`` > 1 speaks slower. Also returns
         ``mel_denorm``: the mel in the vocoder's (de-normalised) scale."""
         b = text.shape[0]
-        spk = self._speaker(cond, b)
+        spk = self.speaker_embedding(cond, b)
         mu_x, logw, x_mask, emb = self.encoder(text, text_lengths, spk)
         if durations is None:
             w = torch.exp(logw.float()) * x_mask  # float32 under bf16 autocast: exact ceilings
