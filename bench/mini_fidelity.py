@@ -67,10 +67,10 @@ class Clip:
 class Judges:
     """pocketsphinx with a task LM, resemblyzer's voice encoder (dlib's models: face_track)."""
 
-    def __init__(self, lm: Path) -> None:
+    def __init__(self, lm: Path | None = None) -> None:
         from resemblyzer import VoiceEncoder, preprocess_wav
 
-        self.lm = str(lm)
+        self.lm = None if lm is None else str(lm)  # None: voices only, no WER
         encoder = VoiceEncoder(device="cpu", verbose=False)
         self.voice = lambda wav: encoder.embed_utterance(preprocess_wav(wav, source_sr=SR))
 
@@ -79,6 +79,8 @@ class Judges:
         scores (the ``wer`` metric, pocketsphinx back-end), and the transcripts."""
         from ttsf.metrics.wer import WER
 
+        if self.lm is None:
+            raise ValueError("these judges were made without a task LM: pass lm to score WER")
         metric = WER(backend="pocketsphinx", lm=self.lm)
         hyps = [metric.score({"hyp_wav": c.wav, "text": c.sentence})["asr_text"] for c in clips]
         return metric.corpus_scores()["wer"], hyps
