@@ -37,9 +37,10 @@ class AbsTTS(nn.Module):
             {"loss": scalar, "stats": {name: float}, "weight": batch size, ...}
         """
 
-    def speaker_embedding(self, cond: torch.Tensor | None, batch_size: int) -> torch.Tensor:
+    def speaker_embedding(self, cond: torch.Tensor | None, batch_size: int) -> torch.Tensor | None:
         """What the TTS makes of a speaker condition: (B, spk_emb_dim), the vector its layers
-        are conditioned on. Read by the joint model's ``voice_pose`` term and the benchmarks."""
+        are conditioned on (None: a TTS without speaker channels). Read by the joint model's
+        ``voice_pose`` term and the benchmarks."""
         raise NotImplementedError(
             f"the TTS '{type(self).__name__}' does not expose its speaker embedding: implement "
             "speaker_embedding(cond, batch_size) to use the voice_pose term"
