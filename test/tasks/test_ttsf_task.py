@@ -178,15 +178,19 @@ def test_voice_from_must_be_f_id_or_f_v(dump):
         task.build_model({**TINY_JOINT, "model_conf": {"voice_from": "f_s"}}, str(dump))
 
 
+def with_voice_pose(cfg: dict) -> dict:
+    """``cfg`` with the optional voice_pose term on (weight 1)."""
+    return {**cfg, "losses": {**cfg["losses"], "voice_pose": {"name": "code_consistency"}},
+            "loss_weights": {**cfg["loss_weights"], "lambda_voice_pose": 1.0}}  # fmt: skip
+
+
 @pytest.mark.parametrize("voice_from", ["f_id", "f_v"])
 def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(dump, voice_from):
     """The optional term compares the TTS's speaker embeddings of the portrait and the driving
     frames (one clip: one person, several poses); the face codes are detached, so only the
     conditioning learns, and training it on the term alone makes the embeddings agree."""
     task = get_registry("task").build("ttsf")
-    cfg = {**TINY_JOINT, "model_conf": {"voice_from": voice_from},
-           "losses": {**TINY_JOINT["losses"], "voice_pose": {"name": "code_consistency"}},
-           "loss_weights": {**TINY_JOINT["loss_weights"], "lambda_voice_pose": 1.0}}  # fmt: skip
+    cfg = {**with_voice_pose(TINY_JOINT), "model_conf": {"voice_from": voice_from}}
     torch.manual_seed(0)
     model = task.build_model(cfg, str(dump))
     ds = task.build_dataset(cfg, str(dump), train=True)
@@ -221,9 +225,7 @@ def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(du
 def test_voice_pose_term_needs_a_face_conditioned_tts(dump):
     task = get_registry("task").build("ttsf")
     tts_conf = {**TINY_JOINT["tts_conf"], "tts_conditioning": "none"}
-    cfg = {**TINY_JOINT, "tts_conf": tts_conf,
-           "losses": {**TINY_JOINT["losses"], "voice_pose": {"name": "code_consistency"}},
-           "loss_weights": {**TINY_JOINT["loss_weights"], "lambda_voice_pose": 1.0}}  # fmt: skip
+    cfg = {**with_voice_pose(TINY_JOINT), "tts_conf": tts_conf}
     model = task.build_model(cfg, str(dump))
     ds = task.build_dataset(cfg, str(dump), train=True)
     batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
