@@ -39,10 +39,10 @@ def test_trains_pretraining_then_joint_models_then_measures(fidelity):
     assert calls[0] == "run.sh --stop_stage 2"
     train = [c for c in calls if "ttsf.bin.train" in c]
     assert all(c.startswith("threads=1 ") for c in train)  # side by side, one thread each
-    # pretraining first (the TTS beside the expert then the face half), then the joint pairs
+    # pretraining first (the face half beside the TTS then the expert), then the joint pairs
     pretraining = [_output_dir(c) for c in train[:3]]
     assert set(pretraining) == {"exp/tts_long", "exp/syncnet_long", "exp/tfg_long"}
-    assert pretraining.index("exp/syncnet_long") < pretraining.index("exp/tfg_long")
+    assert pretraining.index("exp/tts_long") < pretraining.index("exp/syncnet_long")
     tfg = train[pretraining.index("exp/tfg_long")]
     assert "--task tfg --config conf/tuning/train_tfg_long.yaml" in tfg
     assert {_output_dir(c) for c in train[3:5]} == {"exp/ttsf_long", "exp/ttsf_long_fv"}
@@ -50,7 +50,7 @@ def test_trains_pretraining_then_joint_models_then_measures(fidelity):
     joint = {_output_dir(c): c for c in train[3:]}
     face = "exp/tfg_long/model.pth"
     for c in joint.values():
-        assert "--task ttsf --config conf/tuning/train_ttsf_long.yaml" in c
+        assert "--task ttsf --config conf/tuning/train_ttsf_long_voice_pose.yaml" in c
         assert "--tts_init exp/tts_long/model.pth" in c
         assert "--losses.sync.conf.syncnet_path exp/syncnet_long/syncnet.pth" in c
         assert (f"--init_param [{face}:face_generator,{face}:motion_extractor,"

@@ -5,10 +5,10 @@
 #   local/fidelity.sh --stage 4       # re-measure only
 #   local/fidelity.sh --tag X --joint_config conf/tuning/Y.yaml   # a variant of the joint config
 # 1: data and features (stages 1-2 of run.sh)
-# 2: pretraining, side by side: the TTS (conf/tuning/train_tts_long.yaml), and on the other
-#    thread the lip-sync expert then the face half by self-reenactment (train_{syncnet,tfg}_long)
-# 3: joint training (--joint_config: conf/tuning/train_ttsf_long.yaml) and the paper's
-#    ablations, two at a time:
+# 2: pretraining, side by side: the face half by self-reenactment (train_tfg_long, 600 steps),
+#    and on the other thread the TTS then the lip-sync expert (train_{tts,syncnet}_long)
+# 3: joint training (--joint_config: conf/tuning/train_ttsf_long_voice_pose.yaml) and the
+#    paper's ablations, two at a time:
 #      exp/ttsf_long          the model
 #      exp/ttsf_long_fv       the voice from f_v instead of f_id (Table 3)
 #      exp/ttsf_long_emb_mu   the lip features from [emb, mu] only (Table 5)
@@ -20,7 +20,9 @@ set -euo pipefail
 stage=1
 stop_stage=4
 tag=long
-joint_config=conf/tuning/train_ttsf_long.yaml  # stage 3's config, the ablations included
+# stage 3's config, the ablations included: the paper's terms plus canonical and voice_pose, which
+# steady the voice over the portrait's pose (docs/mini_results.md, sessions 15-18)
+joint_config=conf/tuning/train_ttsf_long_voice_pose.yaml
 n_sentences=10
 python=python3
 . utils/parse_options.sh
@@ -62,9 +64,10 @@ if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
 fi
 
 if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
-    train_job tts conf/tuning/train_tts_long.yaml "${tts}" &
-    { train_job syncnet conf/tuning/train_syncnet_long.yaml "${syncnet}" &&
-        train_job tfg conf/tuning/train_tfg_long.yaml "${tfg}"; } &
+    # the two threads take about as long (31 and 31.5 minutes on the session-16 machine)
+    train_job tfg conf/tuning/train_tfg_long.yaml "${tfg}" &
+    { train_job tts conf/tuning/train_tts_long.yaml "${tts}" &&
+        train_job syncnet conf/tuning/train_syncnet_long.yaml "${syncnet}"; } &
     wait
     check_done "${tts}" "${syncnet}" "${tfg}"
 fi
