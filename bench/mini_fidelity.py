@@ -279,8 +279,11 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     the claim's spread is absolute, so a model whose voices differ more spreads more), and the
     spread with every pose's speech timed by the first pose's durations
     (``speech_spread_same_durations``: how much of the spread is timing), with the share of
-    tokens whose duration changes with the pose (``durations_changed``)."""
+    tokens whose duration changes with the pose (``durations_changed``). ``by_sentence`` holds
+    both spreads of each sentence (mean over identities), in the order of ``sentences``: every
+    synthesis seeds its own noise, so they are the figures of a call with that sentence alone."""
     spreads: dict[str, list[float]] = {"free": [], "same_durations": []}
+    by_sentence = {s: {"free": [], "same_durations": []} for s in sentences}
     changed = []
     codes = {"cond": {}, "spk_emb": {}, "f_s": {}, "f_id": {}}
     voices = {s: {} for s in sentences}  # {sentence: {identity: embeddings, one per pose}}
@@ -312,7 +315,9 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             voices[s][k] = e["free"]
             for name, x in e.items():
                 x = np.stack(x)
-                spreads[name].append(np.mean([1 - cos(v, x.mean(axis=0)) for v in x]))
+                spread = np.mean([1 - cos(v, x.mean(axis=0)) for v in x])
+                spreads[name].append(spread)
+                by_sentence[s][name].append(spread)
             d = torch.cat(durations[s])
             changed.append(float((d != d[0]).any(dim=0).float().mean()))
     return {"speech_spread": float(np.mean(spreads["free"])),
@@ -320,6 +325,10 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             "durations_changed": float(np.mean(changed)),
             "speech_pose_over_identity": float(np.mean([pose_over_identity(v)
                                                         for v in voices.values()])),
+            "by_sentence": [{"speech_spread": float(np.mean(by_sentence[s]["free"])),
+                             "speech_spread_same_durations":
+                                 float(np.mean(by_sentence[s]["same_durations"]))}
+                            for s in sentences],
             **{f"{name}_pose_over_identity": pose_over_identity(v) for name, v in codes.items()}}
 
 

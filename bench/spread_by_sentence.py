@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     res: dict = {"sentences": sentences, "seed": args.seed}
     for name, exp in (("f_id", args.exp), ("f_v", args.fv_exp)):
         synth = Synthesizer.load(Path(exp) / "model.pth", overrides=overrides)
-        res[name] = [voice_spread(synth, stills, [s], args.seed, controls, judges)
-                     for s in sentences]  # fmt: skip
+        spread = voice_spread(synth, stills, sentences, args.seed, controls, judges)
+        res[name] = spread["by_sentence"]  # one pass: the posed portraits encoded once
         log.info("%s: %d sentences measured", name, len(sentences))
     lines = ["| sentence | f_id | f_v | f_id, same durations | f_v, same durations |",
              "|---|---|---|---|---|"]

@@ -180,3 +180,42 @@ def test_reenacted_clips_follow_their_drivers_motion(tmp_path):
     assert all(c.frames.dtype == np.uint8 for c in out)
     assert np.ptp(out[0].frames.astype(int), axis=0).max() == 0  # one motion code: one frame
     assert np.abs(np.diff(out[1].frames.astype(int), axis=0)).mean() > 0
+
+
+def test_voice_spread_by_sentence_is_each_sentence_measured_alone(tmp_path):
+    """spread_by_sentence reads ``by_sentence`` of one call: each entry must be the figure of a
+    call with that sentence alone, and their mean the call's spread (a tiny untrained model;
+    the speaker judge is a fixed projection of the waveform's spectrum)."""
+    import torch
+    from tiny_dump import TINY_JOINT, make_dump
+
+    from ttsf.config import save_config
+    from ttsf.registry import get_registry
+    from ttsf.synthesis import SynthesisControls, Synthesizer
+
+    task = get_registry("task").build("ttsf")
+    dump = make_dump(tmp_path / "dump", n_utt=2)
+    cfg = task.resolve_config({**TINY_JOINT, "vocoder": "griffin_lim"}, str(dump))
+    torch.manual_seed(0)
+    save_config(cfg, tmp_path / "exp" / "config.yaml")
+    torch.save(task.build_model(cfg, str(dump)).state_dict(), tmp_path / "exp" / "model.pth")
+    synth = Synthesizer.load(tmp_path / "exp" / "model.pth")
+    synth.portrait = lambda image: Synthesizer.portrait(synth, image, aligned=True)
+    projection = np.random.default_rng(0).standard_normal((16, 33))
+
+    class Judge:
+        def voice(self, wav):
+            spectrum = np.abs(np.fft.rfft(wav[: 64 * (len(wav) // 64)].reshape(-1, 64), axis=1))
+            return projection @ np.log1p(spectrum.mean(axis=0))
+
+    rng = np.random.default_rng(1)
+    stills = {k: rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for k in range(2)}
+    controls = SynthesisControls(n_timesteps=2, motion_steps=2, temperature=1.0)
+    sentences = ["Hello there.", "A cat sat."]
+    both = mf.voice_spread(synth, stills, sentences, 5, controls, Judge())
+    alone = [mf.voice_spread(synth, stills, [s], 5, controls, Judge()) for s in sentences]
+    for key in ("speech_spread", "speech_spread_same_durations"):
+        per = [b[key] for b in both["by_sentence"]]
+        assert per == pytest.approx([a[key] for a in alone], rel=1e-6)
+        assert np.mean(per) == pytest.approx(both[key], rel=1e-6)
+    assert both["speech_spread"] > 0  # the poses do move this model's voice
