@@ -282,8 +282,8 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     tokens whose duration changes with the pose (``durations_changed``). ``by_sentence`` holds
     both spreads of each sentence (mean over identities), in the order of ``sentences``: every
     synthesis seeds its own noise, so they are the figures of a call with that sentence alone."""
-    spreads: dict[str, list[float]] = {"free": [], "same_durations": []}
-    by_sentence = {s: {"free": [], "same_durations": []} for s in sentences}
+    # {sentence: {"free" | "same_durations": one spread per identity}}
+    spreads = {s: {"free": [], "same_durations": []} for s in sentences}
     changed = []
     codes = {"cond": {}, "spk_emb": {}, "f_s": {}, "f_id": {}}
     voices = {s: {} for s in sentences}  # {sentence: {identity: embeddings, one per pose}}
@@ -315,19 +315,20 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
             voices[s][k] = e["free"]
             for name, x in e.items():
                 x = np.stack(x)
-                spread = np.mean([1 - cos(v, x.mean(axis=0)) for v in x])
-                spreads[name].append(spread)
-                by_sentence[s][name].append(spread)
+                spreads[s][name].append(np.mean([1 - cos(v, x.mean(axis=0)) for v in x]))
             d = torch.cat(durations[s])
             changed.append(float((d != d[0]).any(dim=0).float().mean()))
-    return {"speech_spread": float(np.mean(spreads["free"])),
-            "speech_spread_same_durations": float(np.mean(spreads["same_durations"])),
+
+    def mean_spread(name: str, of: list[str]) -> float:  # over (identity, sentence of ``of``)
+        return float(np.mean([v for s in of for v in spreads[s][name]]))
+
+    return {"speech_spread": mean_spread("free", sentences),
+            "speech_spread_same_durations": mean_spread("same_durations", sentences),
             "durations_changed": float(np.mean(changed)),
             "speech_pose_over_identity": float(np.mean([pose_over_identity(v)
                                                         for v in voices.values()])),
-            "by_sentence": [{"speech_spread": float(np.mean(by_sentence[s]["free"])),
-                             "speech_spread_same_durations":
-                                 float(np.mean(by_sentence[s]["same_durations"]))}
+            "by_sentence": [{"speech_spread": mean_spread("free", [s]),
+                             "speech_spread_same_durations": mean_spread("same_durations", [s])}
                             for s in sentences],
             **{f"{name}_pose_over_identity": pose_over_identity(v) for name, v in codes.items()}}
 
