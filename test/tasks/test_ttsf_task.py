@@ -260,6 +260,24 @@ def test_mask_lower_face_hides_the_mouth_from_every_motion_code(dump, mask):
         torch.testing.assert_close(f_m_s, model.motion_extractor(f_s))  # M(f_s), one pass of E
 
 
+@pytest.mark.parametrize("lip_grad_to_tts", [True, False])
+def test_lip_grad_to_tts_decides_whether_the_frame_losses_train_the_tts(dump, lip_grad_to_tts):
+    task = get_registry("task").build("ttsf")
+    torch.manual_seed(0)
+    weights = {**TINY_JOINT["loss_weights"], "lambda_tts": 0.0}  # the frame losses alone
+    cfg = {**TINY_JOINT, "loss_weights": weights,
+           "model_conf": {"lip_grad_to_tts": lip_grad_to_tts}}  # fmt: skip
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    model(**task.collate_fn(cfg)([ds[i] for i in range(2)]), optim_idx=0)["loss"].backward()
+
+    def moved(module: torch.nn.Module) -> bool:
+        return any(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
+
+    assert moved(model.audio_mapper) and moved(model.face_generator)
+    assert moved(model.tts.encoder) == lip_grad_to_tts  # the paper's joint training: true
+
+
 def test_blank_lower_half_leaves_the_upper_half_and_its_input_alone():
     frames = torch.rand(2, 5, 3, 9, 8) * 2 - 1
     before = frames.clone()

@@ -88,6 +88,10 @@ class TTSF(FaceGAN):
     mask_lower_face: read every motion code from frames with the lower half blanked, so the
         mouth can only come from the lip features (:mod:`ttsf.tfg.lower_face_mask`; the paper
         keeps it off).
+    lip_grad_to_tts: whether the frame losses reach the TTS through the audio mapper's inputs
+        (``e_up``, ``mu``, ``energy``): the paper trains the two halves jointly (true). False
+        detaches them, so the TTS and its face-to-voice projection learn from the TTS's own
+        losses (and ``voice_pose``) only, and the mouth can not pull the voice along.
     """
 
     code_terms = (*FaceGAN.code_terms, "voice_pose")
@@ -108,6 +112,7 @@ class TTSF(FaceGAN):
         audio_encoder: AbsAudioEncoder | None = None,
         voice_from: str = "f_id",
         mask_lower_face: bool = False,
+        lip_grad_to_tts: bool = True,
     ) -> None:
         super().__init__(
             face_generator, motion_extractor, discriminator, losses, loss_weights,
@@ -116,6 +121,7 @@ class TTSF(FaceGAN):
         if voice_from not in ("f_id", "f_v"):
             raise ValueError(f"model_conf.voice_from must be 'f_id' or 'f_v', got '{voice_from}'")
         self.voice_from = voice_from
+        self.lip_grad_to_tts = lip_grad_to_tts
         self.audio_encoder = audio_encoder
         self.tts = tts
         self.audio_mapper = audio_mapper
@@ -130,9 +136,10 @@ class TTSF(FaceGAN):
     def lip_features(self, tts_out: dict, mel_lengths: torch.Tensor) -> torch.Tensor:
         """The audio mapper on the TTS's aligned features -> f_a (B, T_v, D)."""
         n_frames = torch.div(mel_lengths, self.mel_per_frame, rounding_mode="floor").clamp(min=1)
-        return self.audio_mapper(
-            tts_out["text_emb_up"], tts_out["mu"], tts_out["energy"], mel_lengths, n_frames
-        )
+        inputs = [tts_out[k] for k in ("text_emb_up", "mu", "energy")]
+        if not self.lip_grad_to_tts:
+            inputs = [x.detach() for x in inputs]
+        return self.audio_mapper(*inputs, mel_lengths, n_frames)
 
     # -- training ---------------------------------------------------------------------------
     def forward(

@@ -19,7 +19,8 @@ Config keys (besides the trainer's)::
     loss_weights: {lambda_adv: 0.1, lambda_rec: 1, ...}   # Eq. 8, see egs/lrs3/conf
     model_conf: {motion_layers: [1..7], audio_layers: [6, 7], mel_per_frame: 4,
                  voice_from: f_id,   # f_v: Table 3's ablation, the voice from unfiltered f_v
-                 mask_lower_face: false}  # true: motion read from blanked lower halves
+                 mask_lower_face: false,  # true: motion read from blanked lower halves
+                 lip_grad_to_tts: true}   # false: the frame losses do not train the TTS
     window: 32        # consecutive video frames per example (the sampler's training window)
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
     image_size: 256   # frames are resized to it (the dump holds 256x256 crops)
