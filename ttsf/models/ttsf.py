@@ -13,7 +13,8 @@ Training (one batch; shapes for B utterances, a window of W video frames, K reco
     L = sum_k lambda_k L_k   (Eq. 8; weights in the recipe config, every term logged)
 
 The motion targets ``f_m_w`` are detached: the sampler learns to follow the motion space, it does
-not get to reshape it. ``f_a`` receives gradients from the generator losses and the sampler's.
+not get to reshape it. ``f_a`` receives gradients from the generator losses and the sampler's,
+and passes them on to the TTS (the paper's joint training) unless ``lip_grad_to_tts`` is false.
 
 Inference: portrait -> f_s, f_id ; TTS -> mel, e_up, mu ; A -> f_a ; sampler(f_m_s, f_a) -> f_m
 per frame ; G decodes frames in chunks from the portrait's maps, encoded once.
