@@ -21,8 +21,9 @@ import torch
 import yaml
 from torch import nn
 
+from ttsf.bin.train import initial_model
 from ttsf.registry import get_registry
-from ttsf.train.checkpoint import load_init_params, seed_everything
+from ttsf.train.checkpoint import seed_everything
 
 #: groups of parameters, by name prefix
 MODULES = {
@@ -79,18 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch_size", type=int, default=8)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
-    for f in ("config.yaml", "model.pth")[: 2 if args.state == "trained" else 1]:
+    needed = ["config.yaml"] + (["model.pth"] if args.state == "trained" else [])
+    for f in needed:
         if not (args.exp / f).is_file():
             p.error(f"{args.exp / f} does not exist (train the joint model first)")
     torch.set_num_threads(args.threads)
     cfg = yaml.safe_load((args.exp / "config.yaml").read_text())
     task = get_registry("task").build("ttsf")
     seed_everything(0)
-    model = task.build_model(cfg, args.train_data)
     if args.state == "init":
-        task.warm_start(model, cfg)
-        load_init_params(model, cfg.get("init_param"))
+        model = initial_model(task, cfg, args.train_data)
     else:
+        model = task.build_model(cfg, args.train_data)
         state = torch.load(args.exp / "model.pth", map_location="cpu", weights_only=True)
         model.load_state_dict(state)
     data = task.build_dataset(cfg, args.train_data, train=True)

@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from ttsf.config import ConfigError, check_config, load_config, save_config
 from ttsf.registry import get_registry
-from ttsf.tasks.abs_task import TRAINER_KEYS
+from ttsf.tasks.abs_task import TRAINER_KEYS, AbsTask
 from ttsf.train.checkpoint import load_init_params, seed_everything
 from ttsf.train.distributed import DistInfo, launch
 from ttsf.train.trainer import Trainer, TrainerOptions
@@ -74,14 +75,21 @@ def _setup_logging(level: str, exp_dir: Path | None, rank: int) -> None:
     )
 
 
+def initial_model(task: AbsTask, cfg: dict, train_data: str) -> nn.Module:
+    """The model as training starts: built from ``cfg``, then warm-started by the task (e.g.
+    ``tts_init``) and given the ``init_param`` weights."""
+    model = task.build_model(cfg, train_data)
+    task.warm_start(model, cfg)
+    load_init_params(model, cfg.get("init_param"))
+    return model
+
+
 def _worker(info: DistInfo, args: argparse.Namespace, cfg: dict) -> None:
     exp_dir = Path(args.output_dir)
     _setup_logging(args.log_level, exp_dir, info.rank)
     task = get_registry("task").build(args.task)
     seed_everything(cfg.get("seed", 0) + info.rank)  # the same initial weights on every run
-    model = task.build_model(cfg, args.train_data)
-    task.warm_start(model, cfg)
-    load_init_params(model, cfg.get("init_param"))
+    model = initial_model(task, cfg, args.train_data)
     trainer = Trainer(
         model=model,
         optimizers=task.build_optimizers(cfg, model),

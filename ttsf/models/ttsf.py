@@ -92,7 +92,7 @@ class TTSF(FaceGAN):
     lip_grad_to_tts: whether the frame losses reach the TTS through the audio mapper's inputs
         (``e_up``, ``mu``, ``energy``): the paper trains the two halves jointly (true). False
         detaches them, so the TTS and its face-to-voice projection learn from the TTS's own
-        losses (and ``voice_pose``) only, and the mouth can not pull the voice along.
+        losses (and ``voice_pose``) only, and the mouth cannot pull the voice along.
     """
 
     code_terms = (*FaceGAN.code_terms, "voice_pose")
