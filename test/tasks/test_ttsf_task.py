@@ -278,6 +278,36 @@ def test_lip_grad_to_tts_decides_whether_the_frame_losses_train_the_tts(dump, li
     assert moved(model.tts.encoder) == lip_grad_to_tts  # the paper's joint training: true
 
 
+def test_frame_grad_to_encoder_scales_what_the_frame_losses_give_e_and_m(dump):
+    """With the TTS loss off and the TTS detached, E and M learn from the frame losses only:
+    their gradient scales with frame_grad_to_encoder, the generator's decoder keeps its own."""
+    task = get_registry("task").build("ttsf")
+    weights = {**TINY_JOINT["loss_weights"], "lambda_tts": 0.0}
+    ds = task.build_dataset(TINY_JOINT, str(dump), train=True)
+    batch = task.collate_fn(TINY_JOINT)([ds[i] for i in range(2)])
+
+    def grads(scale: float) -> dict[str, torch.Tensor]:
+        torch.manual_seed(0)
+        cfg = {**TINY_JOINT, "loss_weights": weights, "model_conf": {
+            "lip_grad_to_tts": False, "frame_grad_to_encoder": scale}}  # fmt: skip
+        model = task.build_model(cfg, str(dump))
+        torch.manual_seed(1)  # the same sampler noise in both models
+        model(**batch, optim_idx=0)["loss"].backward()
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    full, quarter = grads(1.0), grads(0.25)
+    shared = [n for n in full if n.startswith(("face_generator.encoder.", "motion_extractor."))]
+    decoder = [n for n in full if n.startswith("face_generator.octaves.")]
+    assert shared and decoder
+    assert any(full[n].abs().sum() > 0 for n in shared)
+    for n in shared:
+        torch.testing.assert_close(quarter[n], 0.25 * full[n], rtol=1e-4, atol=1e-7)
+    for n in decoder:
+        torch.testing.assert_close(quarter[n], full[n], rtol=1e-4, atol=1e-7)
+    with pytest.raises(ValueError, match="frame_grad_to_encoder must be in"):
+        task.build_model({**TINY_JOINT, "model_conf": {"frame_grad_to_encoder": 2}}, str(dump))
+
+
 def test_blank_lower_half_leaves_the_upper_half_and_its_input_alone():
     frames = torch.rand(2, 5, 3, 9, 8) * 2 - 1
     before = frames.clone()

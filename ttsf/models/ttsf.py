@@ -93,6 +93,13 @@ class TTSF(FaceGAN):
         (``e_up``, ``mu``, ``energy``): the paper trains the two halves jointly (true). False
         detaches them, so the TTS and its face-to-voice projection learn from the TTS's own
         losses (and ``voice_pose``) only, and the mouth cannot pull the voice along.
+    frame_grad_to_encoder: the scale of the gradient the frame losses send into the shared
+        encoder E and motion extractor M through the codes and maps the generator renders
+        from (1: the paper's joint training; 0: they train G, the mapper and the sampler
+        only). The TTS's condition and the code terms (``canonical``, ``voice_pose``) read
+        the codes unscaled, so E keeps learning from them in full. Not in the paper: the
+        mouth box multiplies the reconstruction loss about tenfold and with it the frame
+        losses' pull on E (docs/mini_results.md, sessions 22-23).
     """
 
     code_terms = (*FaceGAN.code_terms, "voice_pose")
@@ -114,6 +121,7 @@ class TTSF(FaceGAN):
         voice_from: str = "f_id",
         mask_lower_face: bool = False,
         lip_grad_to_tts: bool = True,
+        frame_grad_to_encoder: float = 1.0,
     ) -> None:
         super().__init__(
             face_generator, motion_extractor, discriminator, losses, loss_weights,
@@ -123,6 +131,11 @@ class TTSF(FaceGAN):
             raise ValueError(f"model_conf.voice_from must be 'f_id' or 'f_v', got '{voice_from}'")
         self.voice_from = voice_from
         self.lip_grad_to_tts = lip_grad_to_tts
+        if not 0.0 <= frame_grad_to_encoder <= 1.0:
+            raise ValueError(
+                f"model_conf.frame_grad_to_encoder must be in [0, 1], got {frame_grad_to_encoder}"
+            )
+        self.frame_grad_to_encoder = float(frame_grad_to_encoder)
         self.audio_encoder = audio_encoder
         self.tts = tts
         self.audio_mapper = audio_mapper
@@ -212,7 +225,10 @@ class TTSF(FaceGAN):
             value = self._voice_pose_loss(clip_codes)
             stats["voice_pose"] = value.detach()
             total = total + self._w("voice_pose") * value
-        x_hat = self.render(f_s, f_id, f_m_d, f_a_d, maps)
+        f_s_r, f_id_r, f_m_d, *maps_r = (
+            _scale_grad(x, self.frame_grad_to_encoder) for x in (f_s, f_id, f_m_d, *maps)
+        )
+        x_hat = self.render(f_s_r, f_id_r, f_m_d, f_a_d, maps_r)
         mel_d = _gather_windows(
             feats.transpose(1, 2), (window_start + recon_start) * self.mel_per_frame,
             n_recon * self.mel_per_frame,
@@ -333,6 +349,13 @@ class TTSF(FaceGAN):
 def _full_precision(x):
     """bfloat16 results of an autocast region -> float32 for the caller; anything else as is."""
     return x.float() if isinstance(x, torch.Tensor) and x.dtype == torch.bfloat16 else x
+
+
+def _scale_grad(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """x unchanged forward; backward passes ``scale`` times its gradient."""
+    if scale == 1.0:
+        return x
+    return x.detach() + scale * (x - x.detach())
 
 
 def _noise(seed: int | None, device: torch.device) -> torch.Generator | None:

@@ -20,7 +20,8 @@ Config keys (besides the trainer's)::
     model_conf: {motion_layers: [1..7], audio_layers: [6, 7], mel_per_frame: 4,
                  voice_from: f_id,   # f_v: Table 3's ablation, the voice from unfiltered f_v
                  mask_lower_face: false,  # true: motion read from blanked lower halves
-                 lip_grad_to_tts: true}   # false: the frame losses do not train the TTS
+                 lip_grad_to_tts: true,   # false: the frame losses do not train the TTS
+                 frame_grad_to_encoder: 1.0}  # < 1: ... and train E, M that much less
     window: 32        # consecutive video frames per example (the sampler's training window)
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
     image_size: 256   # frames are resized to it (the dump holds 256x256 crops)
