@@ -111,6 +111,9 @@ def test_table_reports_missed_targets():
                  "clips: 0.800); the corpus clips' mouth darkness predicted from their motion "
                  "codes, R^2 0.62")  # fmt: skip
     assert reenacted in text
+    # a head that moves within clips the same way for every seed is not varied
+    res["head"]["ours"]["across_deg"] = 0.0
+    assert mf.table(res)[1]["div"] is False
 
 
 def test_pose_over_identity_is_the_pose_share_of_the_identity_spread():
