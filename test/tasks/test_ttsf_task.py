@@ -141,11 +141,12 @@ def test_resolve_config_makes_model_files_absolute(dump, tmp_path, monkeypatch):
         task.resolve_config({**cfg, "vocoder_conf": {"checkpoint": "missing.pth"}}, str(dump))
 
 
-@pytest.mark.parametrize("voice_from", ["f_id", "f_v"])
-def test_the_voice_comes_from_f_id_or_from_f_v(dump, voice_from, monkeypatch):
+@pytest.mark.parametrize("voice_from, mask", [("f_id", False), ("f_v", False),
+                                              ("f_id_unmasked", True)])  # fmt: skip
+def test_the_voice_comes_from_f_id_or_from_f_v(dump, voice_from, mask, monkeypatch):
     # Table 3's ablation is one config line: model_conf.voice_from
     task = get_registry("task").build("ttsf")
-    cfg = {**TINY_JOINT, "model_conf": {"voice_from": voice_from}}
+    cfg = {**TINY_JOINT, "model_conf": {"voice_from": voice_from, "mask_lower_face": mask}}
     model = task.build_model(cfg, str(dump)).eval()
     ds = task.build_dataset(cfg, str(dump), train=True)
     source = ds[0]["source"][None]
@@ -165,16 +166,22 @@ def test_the_voice_comes_from_f_id_or_from_f_v(dump, voice_from, monkeypatch):
     timed, _ = model.synthesize(text, model.encode_portrait(source), controls,
                                 durations=speech["durations"])  # the same timing, given
     torch.testing.assert_close(timed["mel"], speech["mel"])
-    want = f_s if voice_from == "f_v" else f_id
-    torch.testing.assert_close(seen["infer"], want)
+
+    def want(f_s: torch.Tensor, f_id: torch.Tensor) -> torch.Tensor:
+        if voice_from == "f_id_unmasked":  # the motion of the whole portrait, not the blanked
+            assert not torch.allclose(f_id, f_s - model.motion_extractor(f_s))
+            return f_s - model.motion_extractor(f_s)
+        return f_s if voice_from == "f_v" else f_id
+
+    torch.testing.assert_close(seen["infer"], want(f_s, f_id))
     f_s2, _, f_id2, _ = model.identity(batch["source"])
-    torch.testing.assert_close(seen["train"], f_s2 if voice_from == "f_v" else f_id2)
+    torch.testing.assert_close(seen["train"], want(f_s2, f_id2))
     assert torch.isfinite(speech["mel"]).all()
 
 
 def test_voice_from_must_be_f_id_or_f_v(dump):
     task = get_registry("task").build("ttsf")
-    with pytest.raises(ValueError, match="voice_from must be 'f_id' or 'f_v', got 'f_s'"):
+    with pytest.raises(ValueError, match="voice_from must be one of .*'f_v'.*, got 'f_s'"):
         task.build_model({**TINY_JOINT, "model_conf": {"voice_from": "f_s"}}, str(dump))
 
 

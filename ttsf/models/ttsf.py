@@ -71,6 +71,10 @@ class SynthesisControls:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
 
 
+#: what conditions the TTS (``TTSF`` doc: voice_from)
+VOICE_FROM = ("f_id", "f_v", "f_id_unmasked")
+
+
 class TTSF(FaceGAN):
     """The shared face half (E, M, G, D, the frame losses) is :class:`FaceGAN`'s.
 
@@ -85,7 +89,9 @@ class TTSF(FaceGAN):
         the TTS's aligned features with weight ``lambda_audio_enc``.
     voice_from: what conditions the TTS: "f_id" (the paper: the portrait's features with the
         motion removed) or "f_v" (its features as they are: Table 3's ablation without motion
-        removal, where the voice may drift with the head pose).
+        removal, where the voice may drift with the head pose), or "f_id_unmasked": f_s - M(f_s),
+        the motion read from the whole portrait even when ``mask_lower_face`` reads the
+        rendering's motion from blanked lower halves (without the mask it is f_id).
     mask_lower_face: read every motion code from frames with the lower half blanked, so the
         mouth can only come from the lip features (:mod:`ttsf.tfg.lower_face_mask`; the paper
         keeps it off).
@@ -127,8 +133,10 @@ class TTSF(FaceGAN):
             face_generator, motion_extractor, discriminator, losses, loss_weights,
             motion_layers, audio_layers, mask_lower_face,
         )  # fmt: skip
-        if voice_from not in ("f_id", "f_v"):
-            raise ValueError(f"model_conf.voice_from must be 'f_id' or 'f_v', got '{voice_from}'")
+        if voice_from not in VOICE_FROM:
+            raise ValueError(
+                f"model_conf.voice_from must be one of {VOICE_FROM}, got '{voice_from}'"
+            )
         self.voice_from = voice_from
         self.lip_grad_to_tts = lip_grad_to_tts
         if not 0.0 <= frame_grad_to_encoder <= 1.0:
@@ -144,8 +152,12 @@ class TTSF(FaceGAN):
 
     # -- the speech-to-face pieces --------------------------------------------------------
     def voice(self, f_s: torch.Tensor, f_id: torch.Tensor) -> torch.Tensor:
-        """The TTS condition (B, D) of a portrait: f_id, or f_s itself (``voice_from``)."""
-        return f_s if self.voice_from == "f_v" else f_id
+        """The TTS condition (..., D) of a portrait's codes f_s, f_id (..., D): ``voice_from``."""
+        if self.voice_from == "f_v":
+            return f_s
+        if self.voice_from == "f_id_unmasked":
+            return f_s - self.motion_extractor(f_s)
+        return f_id
 
     def lip_features(self, tts_out: dict, mel_lengths: torch.Tensor) -> torch.Tensor:
         """The audio mapper on the TTS's aligned features -> f_a (B, T_v, D)."""
