@@ -294,8 +294,8 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
         durations = {s: [] for s in sentences}
         for code in posed_portrait_codes(synth, still):
             f_s, _, f_id, _ = code
-            cond = synth.model.voice(f_s, f_id)
-            with torch.no_grad():  # what the TTS makes of it: (1, spk_emb_dim)
+            with torch.inference_mode():  # the condition, what the TTS makes of it (1, D')
+                cond = synth.model.voice(f_s, f_id)
                 spk_emb = synth.model.tts.speaker_embedding(cond, 1)
             for name, x in (("cond", cond), ("spk_emb", spk_emb), ("f_s", f_s), ("f_id", f_id)):
                 codes[name].setdefault(k, []).append(x[0].numpy())

@@ -185,7 +185,10 @@ def test_reenacted_clips_follow_their_drivers_motion(tmp_path):
     assert np.abs(np.diff(out[1].frames.astype(int), axis=0)).mean() > 0
 
 
-def test_voice_spread_by_sentence_is_each_sentence_measured_alone(tmp_path):
+# the voice read from the whole portrait computes its condition at measuring time
+@pytest.mark.parametrize("model_conf", [{}, {"voice_from": "f_id_unmasked",
+                                             "mask_lower_face": True}])  # fmt: skip
+def test_voice_spread_by_sentence_is_each_sentence_measured_alone(tmp_path, model_conf):
     """spread_by_sentence reads ``by_sentence`` of one call: each entry must be the figure of a
     call with that sentence alone, and their mean the call's spread (a tiny untrained model;
     the speaker judge is a fixed projection of the waveform's spectrum)."""
@@ -198,7 +201,8 @@ def test_voice_spread_by_sentence_is_each_sentence_measured_alone(tmp_path):
 
     task = get_registry("task").build("ttsf")
     dump = make_dump(tmp_path / "dump", n_utt=2)
-    cfg = task.resolve_config({**TINY_JOINT, "vocoder": "griffin_lim"}, str(dump))
+    cfg = {**TINY_JOINT, "vocoder": "griffin_lim", "model_conf": model_conf}
+    cfg = task.resolve_config(cfg, str(dump))
     torch.manual_seed(0)
     save_config(cfg, tmp_path / "exp" / "config.yaml")
     torch.save(task.build_model(cfg, str(dump)).state_dict(), tmp_path / "exp" / "model.pth")
