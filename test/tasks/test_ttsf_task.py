@@ -143,7 +143,7 @@ def test_resolve_config_makes_model_files_absolute(dump, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("voice_from, mask", [("f_id", False), ("f_v", False),
                                               ("f_id_unmasked", True)])  # fmt: skip
-def test_the_voice_comes_from_f_id_or_from_f_v(dump, voice_from, mask, monkeypatch):
+def test_the_voice_comes_from_what_voice_from_names(dump, voice_from, mask, monkeypatch):
     # Table 3's ablation is one config line: model_conf.voice_from
     task = get_registry("task").build("ttsf")
     cfg = {**TINY_JOINT, "model_conf": {"voice_from": voice_from, "mask_lower_face": mask}}
@@ -179,7 +179,7 @@ def test_the_voice_comes_from_f_id_or_from_f_v(dump, voice_from, mask, monkeypat
     assert torch.isfinite(speech["mel"]).all()
 
 
-def test_voice_from_must_be_f_id_or_f_v(dump):
+def test_voice_from_must_be_a_known_source(dump):
     task = get_registry("task").build("ttsf")
     with pytest.raises(ValueError, match="voice_from must be one of .*'f_v'.*, got 'f_s'"):
         task.build_model({**TINY_JOINT, "model_conf": {"voice_from": "f_s"}}, str(dump))

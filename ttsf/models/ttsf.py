@@ -103,9 +103,10 @@ class TTSF(FaceGAN):
         encoder E and motion extractor M through the codes and maps the generator renders
         from (1: the paper's joint training; 0: they train G, the mapper and the sampler
         only). The TTS's condition and the code terms (``canonical``, ``voice_pose``) read
-        the codes unscaled, so E keeps learning from them in full. Not in the paper: the
-        mouth box multiplies the reconstruction loss about tenfold and with it the frame
-        losses' pull on E (docs/mini_results.md, sessions 22-23).
+        the codes unscaled, so E keeps learning from them in full (with ``lip_grad_to_tts``
+        true the frame losses also reach E through the TTS's condition, unscaled). Not in the
+        paper: the mouth box multiplies the reconstruction loss about tenfold and with it the
+        frame losses' pull on E (docs/mini_results.md, sessions 22-23).
     """
 
     code_terms = (*FaceGAN.code_terms, "voice_pose")

@@ -22,7 +22,7 @@ Config keys (besides the trainer's)::
                                      # (f_id_unmasked: f_s - M(f_s) under mask_lower_face)
                  mask_lower_face: false,  # true: motion read from blanked lower halves
                  lip_grad_to_tts: true,   # false: the frame losses do not train the TTS
-                 frame_grad_to_encoder: 1.0}  # < 1: ... and train E, M that much less
+                 frame_grad_to_encoder: 1.0}  # < 1: they train E and M that much less
     window: 32        # consecutive video frames per example (the sampler's training window)
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
     image_size: 256   # frames are resized to it (the dump holds 256x256 crops)
