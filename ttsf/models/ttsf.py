@@ -156,9 +156,9 @@ class TTSF(FaceGAN):
         """The TTS condition (..., D) of a portrait's codes f_s, f_id (..., D): ``voice_from``."""
         if self.voice_from == "f_v":
             return f_s
-        if self.voice_from == "f_id_unmasked":
+        if self.voice_from == "f_id_unmasked" and self.mask_lower_face:
             return f_s - self.motion_extractor(f_s)
-        return f_id
+        return f_id  # without the mask f_id already is f_s - M(f_s)
 
     def lip_features(self, tts_out: dict, mel_lengths: torch.Tensor) -> torch.Tensor:
         """The audio mapper on the TTS's aligned features -> f_a (B, T_v, D)."""
