@@ -12,6 +12,7 @@ from ttsf.config import ConfigError
 from ttsf.models.ttsf import SynthesisControls
 from ttsf.registry import get_registry
 from ttsf.tfg.lower_face_mask import blank_lower_half
+from ttsf.train.checkpoint import load_init_params
 
 
 def test_dataset_windows_are_aligned_and_reproducible(dump):
@@ -142,7 +143,8 @@ def test_resolve_config_makes_model_files_absolute(dump, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("voice_from, mask", [("f_id", False), ("f_v", False),
-                                              ("f_id_unmasked", True)])  # fmt: skip
+                                              ("f_id_unmasked", True),
+                                              ("f_id_voice_extractor", True)])  # fmt: skip
 def test_the_voice_comes_from_what_voice_from_names(dump, voice_from, mask, monkeypatch):
     # Table 3's ablation is one config line: model_conf.voice_from
     task = get_registry("task").build("ttsf")
@@ -171,6 +173,8 @@ def test_the_voice_comes_from_what_voice_from_names(dump, voice_from, mask, monk
         if voice_from == "f_id_unmasked":  # the motion of the whole portrait, not the blanked
             assert not torch.allclose(f_id, f_s - model.motion_extractor(f_s))
             return f_s - model.motion_extractor(f_s)
+        if voice_from == "f_id_voice_extractor":  # the voice's own M_v, on the whole portrait
+            return f_s - model.voice_motion_extractor(f_s)
         return f_s if voice_from == "f_v" else f_id
 
     torch.testing.assert_close(seen["infer"], want(f_s, f_id))
@@ -313,6 +317,47 @@ def test_frame_grad_to_encoder_scales_what_the_frame_losses_give_e_and_m(dump):
         torch.testing.assert_close(quarter[n], full[n], rtol=1e-4, atol=1e-7)
     with pytest.raises(ValueError, match="frame_grad_to_encoder must be in"):
         task.build_model({**TINY_JOINT, "model_conf": {"frame_grad_to_encoder": 2}}, str(dump))
+
+
+@pytest.mark.parametrize("terms, lip_grad_to_tts, reaches_m_v", [
+    ({"lambda_tts": 1.0, "lambda_canonical": 0.0}, False, True),   # the voice's condition
+    ({"lambda_tts": 0.0, "lambda_canonical": 1.0}, False, True),   # canonical on its codes
+    ({"lambda_tts": 0.0, "lambda_canonical": 0.0}, True, True),    # frames, through the TTS
+    ({"lambda_tts": 0.0, "lambda_canonical": 0.0}, False, False),  # frames: renderer only
+])  # fmt: skip
+def test_the_voice_motion_extractor_learns_from_the_voice_only(
+    dump, tmp_path, terms, lip_grad_to_tts, reaches_m_v
+):
+    """voice_from f_id_voice_extractor: the TTS reads f_s - M_v(f_s) with M_v its own copy of
+    M's architecture, started from a checkpoint's M by init_param. The renderer never reads
+    it: the frame losses reach it only through the TTS's aligned features (lip_grad_to_tts),
+    while the TTS loss and the canonical term on the voice's codes train it."""
+    task = get_registry("task").build("ttsf")
+    cfg = {**TINY_JOINT, "model_conf": {"voice_from": "f_id_voice_extractor",
+                                        "mask_lower_face": True,
+                                        "lip_grad_to_tts": lip_grad_to_tts},
+           "losses": {**TINY_JOINT["losses"], "canonical": {"name": "code_consistency"}},
+           "loss_weights": {**TINY_JOINT["loss_weights"], **terms}}  # fmt: skip
+    torch.manual_seed(0)
+    face = task.build_model(cfg, str(dump))
+    torch.save(face.state_dict(), tmp_path / "face.pth")  # a face half's checkpoint
+    torch.manual_seed(1)
+    model = task.build_model(cfg, str(dump))
+    assert model.voice_motion_extractor is not model.motion_extractor
+    ckpt = tmp_path / "face.pth"
+    load_init_params(model, [f"{ckpt}:motion_extractor",
+                             f"{ckpt}:motion_extractor:voice_motion_extractor"])
+    for name, value in model.voice_motion_extractor.state_dict().items():
+        torch.testing.assert_close(value, face.motion_extractor.state_dict()[name])
+
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    out = model(**task.collate_fn(cfg)([ds[i] for i in range(2)]), optim_idx=0)
+    assert ("canonical_voice" in out["stats"]) == (terms["lambda_canonical"] > 0)
+    out["loss"].backward()
+    grads = [p.grad for p in model.voice_motion_extractor.parameters()]
+    assert any(g is not None and g.abs().sum() > 0 for g in grads) == reaches_m_v
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.face_generator.parameters())  # fmt: skip
 
 
 def test_blank_lower_half_leaves_the_upper_half_and_its_input_alone():

@@ -22,6 +22,7 @@ per frame ; G decodes frames in chunks from the portrait's maps, encoded once.
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from typing import Iterator
@@ -72,7 +73,7 @@ class SynthesisControls:
 
 
 #: what conditions the TTS (``TTSF`` doc: voice_from)
-VOICE_FROM = ("f_id", "f_v", "f_id_unmasked")
+VOICE_FROM = ("f_id", "f_v", "f_id_unmasked", "f_id_voice_extractor")
 
 
 class TTSF(FaceGAN):
@@ -91,7 +92,12 @@ class TTSF(FaceGAN):
         motion removed) or "f_v" (its features as they are: Table 3's ablation without motion
         removal, where the voice may drift with the head pose), or "f_id_unmasked": f_s - M(f_s),
         the motion read from the whole portrait even when ``mask_lower_face`` reads the
-        rendering's motion from blanked lower halves (without the mask it is f_id).
+        rendering's motion from blanked lower halves (without the mask it is f_id), or
+        "f_id_voice_extractor": f_s - M_v(f_s), with M_v (``voice_motion_extractor``) a second
+        motion extractor of M's architecture that only the voice reads: it sees whole faces
+        while ``mask_lower_face`` trains M on blanked ones, and learns from the TTS loss and
+        the ``canonical`` term on the voice's codes of a clip. Start it from the face half's M
+        (``init_param <face>.pth:motion_extractor:voice_motion_extractor``).
     mask_lower_face: read every motion code from frames with the lower half blanked, so the
         mouth can only come from the lip features (:mod:`ttsf.tfg.lower_face_mask`; the paper
         keeps it off).
@@ -139,6 +145,8 @@ class TTSF(FaceGAN):
                 f"model_conf.voice_from must be one of {VOICE_FROM}, got '{voice_from}'"
             )
         self.voice_from = voice_from
+        if voice_from == "f_id_voice_extractor":
+            self.voice_motion_extractor = copy.deepcopy(motion_extractor)
         self.lip_grad_to_tts = lip_grad_to_tts
         if not 0.0 <= frame_grad_to_encoder <= 1.0:
             raise ValueError(
@@ -156,6 +164,8 @@ class TTSF(FaceGAN):
         """The TTS condition (..., D) of a portrait's codes f_s, f_id (..., D): ``voice_from``."""
         if self.voice_from == "f_v":
             return f_s
+        if self.voice_from == "f_id_voice_extractor":
+            return f_s - self.voice_motion_extractor(f_s)
         if self.voice_from == "f_id_unmasked" and self.mask_lower_face:
             return f_s - self.motion_extractor(f_s)
         return f_id  # without the mask f_id already is f_s - M(f_s)
@@ -238,6 +248,11 @@ class TTSF(FaceGAN):
             value = self._voice_pose_loss(clip_codes)
             stats["voice_pose"] = value.detach()
             total = total + self._w("voice_pose") * value
+        if self.voice_from == "f_id_voice_extractor" and self._on("canonical"):
+            # M_v's own steadying: its codes of one clip should agree, as M's do (frame_losses)
+            value = self.losses["canonical"](self.voice(clip_codes["f_s"], clip_codes["f_id"]))
+            stats["canonical_voice"] = value.detach()
+            total = total + self._w("canonical") * value
         f_s_r, f_id_r, f_m_d, *maps_r = (
             _scale_grad(x, self.frame_grad_to_encoder) for x in (f_s, f_id, f_m_d, *maps)
         )
