@@ -225,12 +225,12 @@ def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(du
 
     opt = torch.optim.Adam(model.tts.conditioning.parameters(), lr=1e-2)
     clip_codes = {k: v.detach() for k, v in clip_codes.items()}
-    before = float(model._voice_pose_loss(clip_codes))
+    before = model._voice_pose_loss(clip_codes).item()
     for _ in range(50):
         opt.zero_grad()
         model._voice_pose_loss(clip_codes).backward()
         opt.step()
-    assert float(model._voice_pose_loss(clip_codes)) < 0.5 * before
+    assert model._voice_pose_loss(clip_codes).item() < 0.5 * before
 
 
 def test_voice_pose_term_needs_a_face_conditioned_tts(dump):
@@ -329,7 +329,7 @@ def test_the_voice_motion_extractor_learns_from_the_voice_only(
     dump, tmp_path, terms, lip_grad_to_tts, reaches_m_v
 ):
     """voice_from f_id_voice_extractor: the TTS reads f_s - M_v(f_s) with M_v its own copy of
-    M's architecture, started from a checkpoint's M by init_param. The renderer never reads
+    M's architecture, which init_param starts from the checkpoint's M. The renderer never reads
     it: the frame losses reach it only through the TTS's aligned features (lip_grad_to_tts),
     while the TTS loss and the canonical term on the voice's codes train it."""
     task = get_registry("task").build("ttsf")
@@ -344,9 +344,7 @@ def test_the_voice_motion_extractor_learns_from_the_voice_only(
     torch.manual_seed(1)
     model = task.build_model(cfg, str(dump))
     assert model.voice_motion_extractor is not model.motion_extractor
-    ckpt = tmp_path / "face.pth"
-    load_init_params(model, [f"{ckpt}:motion_extractor",
-                             f"{ckpt}:motion_extractor:voice_motion_extractor"])
+    load_init_params(model, [f"{tmp_path / 'face.pth'}:motion_extractor"])
     for name, value in model.voice_motion_extractor.state_dict().items():
         torch.testing.assert_close(value, face.motion_extractor.state_dict()[name])
 

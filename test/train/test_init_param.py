@@ -50,3 +50,22 @@ def test_errors_name_the_spec_and_what_is_wrong(saved, spec, target, message):
     with pytest.raises((FileNotFoundError, ValueError), match=message):
         load_init_params(model, [spec.format(path=path, dir=path.parent)])
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+
+
+def test_a_submodule_passes_its_weights_to_the_copies_the_model_names(saved):
+    src, path = saved
+    torch.manual_seed(1)
+    dst = _model()
+    dst["enc_copy"] = nn.Linear(2, 3)
+    dst.init_param_copies = {"enc": ("enc_copy",)}
+    load_init_params(dst, f"{path}:enc")
+    assert torch.equal(dst["enc_copy"].weight, src["enc"].weight)
+    load_init_params(dst, f"{path}:dec")  # only the named submodule's copies follow
+    assert torch.equal(dst["enc_copy"].weight, src["enc"].weight)
+    torch.manual_seed(2)  # a later spec naming the copy overrides
+    other = _model()
+    torch.save({"enc.weight": other["enc"].weight, "enc.bias": other["enc"].bias},
+               path.parent / "other.pth")
+    load_init_params(dst, [f"{path}:enc", f"{path.parent / 'other.pth'}:enc:enc_copy"])
+    assert torch.equal(dst["enc"].weight, src["enc"].weight)
+    assert torch.equal(dst["enc_copy"].weight, other["enc"].weight)

@@ -96,8 +96,8 @@ class TTSF(FaceGAN):
         "f_id_voice_extractor": f_s - M_v(f_s), with M_v (``voice_motion_extractor``) a second
         motion extractor of M's architecture that only the voice reads: it sees whole faces
         while ``mask_lower_face`` trains M on blanked ones, and learns from the TTS loss and
-        the ``canonical`` term on the voice's codes of a clip. Start it from the face half's M
-        (``init_param <face>.pth:motion_extractor:voice_motion_extractor``).
+        the ``canonical`` term on the voice's codes of a clip. It starts where M does
+        (``init_param_copies``).
     mask_lower_face: read every motion code from frames with the lower half blanked, so the
         mouth can only come from the lip features (:mod:`ttsf.tfg.lower_face_mask`; the paper
         keeps it off).
@@ -145,8 +145,11 @@ class TTSF(FaceGAN):
                 f"model_conf.voice_from must be one of {VOICE_FROM}, got '{voice_from}'"
             )
         self.voice_from = voice_from
+        #: submodules that start as copies of another when ``init_param`` loads it
+        self.init_param_copies: dict[str, tuple[str, ...]] = {}
         if voice_from == "f_id_voice_extractor":
             self.voice_motion_extractor = copy.deepcopy(motion_extractor)
+            self.init_param_copies["motion_extractor"] = ("voice_motion_extractor",)
         self.lip_grad_to_tts = lip_grad_to_tts
         if not 0.0 <= frame_grad_to_encoder <= 1.0:
             raise ValueError(

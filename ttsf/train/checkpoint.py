@@ -133,6 +133,9 @@ def load_init_params(model: torch.nn.Module, specs: list[str] | str | None) -> N
     Each spec is ``<file>[:<src_key>[:<dst_key>]]``: the ``<src_key>.*`` entries of the state
     dict in ``<file>`` (all of it when empty) are loaded into the submodule ``<dst_key>``
     (default: ``<src_key>``; empty: the whole model), which they must fill exactly.
+    A submodule the model names in ``init_param_copies`` ({submodule: [its copies]}, e.g. the
+    TTSF voice's own motion extractor) passes the weights on to its copies, so they start as
+    it does; a later spec naming a copy overrides that.
     """
     if not specs:
         return
@@ -163,3 +166,6 @@ def load_init_params(model: torch.nn.Module, specs: list[str] | str | None) -> N
             )
         target.load_state_dict(state)
         log.info("init_param: '%s' initialised from %s", dst or "the model", spec)
+        for copy_name in getattr(model, "init_param_copies", {}).get(dst, ()):
+            model.get_submodule(copy_name).load_state_dict(state)
+            log.info("init_param: '%s' initialised from %s (a copy of '%s')", copy_name, spec, dst)
