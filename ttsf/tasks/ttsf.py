@@ -20,6 +20,7 @@ Config keys (besides the trainer's)::
     model_conf: {motion_layers: [1..7], audio_layers: [6, 7], mel_per_frame: 4,
                  voice_from: f_id,   # f_v: Table 3's ablation, the voice from unfiltered f_v
                                      # (f_id_unmasked: f_s - M(f_s) under mask_lower_face)
+                                     # (f_id_voice_extractor: f_s - M_v(f_s), M_v its own)
                  mask_lower_face: false,  # true: motion read from blanked lower halves
                  lip_grad_to_tts: true,   # false: the frame losses do not train the TTS
                  frame_grad_to_encoder: 1.0}  # < 1: they train E and M that much less
