@@ -364,6 +364,54 @@ def test_the_voice_motion_extractor_learns_from_the_voice_only(
                for p in model.face_generator.parameters())  # fmt: skip
 
 
+def test_canonical_codes_choose_what_the_canonical_term_steadies(dump):
+    """canonical_codes [voice]: the term reads M_v's codes only (not the masked f_id), and the
+    f_v ablation keeps M_v (voice_extractor), so that E and M_v learn the same from it in both
+    runs: they differ only in what the TTS reads."""
+    task = get_registry("task").build("ttsf")
+    only_canonical = {k: 0.0 for k in TINY_JOINT["loss_weights"]} | {"lambda_canonical": 1.0}
+    losses = {**TINY_JOINT["losses"], "canonical": {"name": "code_consistency"}}
+    ds = task.build_dataset(TINY_JOINT, str(dump), train=True)
+    batch = task.collate_fn(TINY_JOINT)([ds[i] for i in range(2)])
+
+    def run(model_conf: dict, weights: dict) -> tuple[dict, dict]:
+        cfg = {**TINY_JOINT, "losses": losses, "loss_weights": weights,
+               "model_conf": {"mask_lower_face": True, **model_conf}}  # fmt: skip
+        torch.manual_seed(0)
+        model = task.build_model(cfg, str(dump))
+        out = model(**batch, optim_idx=0)
+        out["loss"].backward()
+        grads = {n: p.grad for n, p in model.named_parameters() if p.grad is not None}
+        return out["stats"], grads
+
+    voice_only = {"canonical_codes": ["voice"]}
+    model_conf = {"voice_from": "f_id_voice_extractor", **voice_only}
+    ablation = {"voice_from": "f_v", "voice_extractor": True, **voice_only}
+    weights = {**TINY_JOINT["loss_weights"], "lambda_canonical": 1.0}
+    for conf in (model_conf, ablation):
+        stats, _ = run(conf, weights)
+        assert "canonical_voice" in stats and "canonical" not in stats
+    stats, _ = run({"voice_from": "f_id_voice_extractor", "canonical_codes": ["f_id"]}, weights)
+    assert "canonical" in stats and "canonical_voice" not in stats
+    stats, _ = run({"voice_from": "f_id_voice_extractor"}, weights)  # session 24's: both
+    assert "canonical" in stats and "canonical_voice" in stats
+
+    _, grads = run(model_conf, only_canonical)
+    _, grads_fv = run(ablation, only_canonical)
+    learning = [n for n in grads if n.startswith(("face_generator.encoder.",
+                                                  "voice_motion_extractor."))]  # fmt: skip
+    assert any(n.startswith("voice_motion_extractor.") for n in learning)
+    assert any(grads[n].abs().sum() > 0 for n in learning)
+    assert not any(n.startswith("motion_extractor.") for n in grads)  # M: no f_id term
+    assert sorted(grads) == sorted(grads_fv)
+    for n in grads:
+        torch.testing.assert_close(grads_fv[n], grads[n])
+
+    for bad in ({"canonical_codes": ["voice"]}, {"canonical_codes": ["f_s"]}):
+        with pytest.raises(ValueError, match="canonical_codes must name codes of"):
+            task.build_model({**TINY_JOINT, "model_conf": bad}, str(dump))
+
+
 def test_blank_lower_half_leaves_the_upper_half_and_its_input_alone():
     frames = torch.rand(2, 5, 3, 9, 8) * 2 - 1
     before = frames.clone()

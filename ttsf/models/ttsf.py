@@ -74,6 +74,8 @@ class SynthesisControls:
 
 #: what conditions the TTS (``TTSF`` doc: voice_from)
 VOICE_FROM = ("f_id", "f_v", "f_id_unmasked", "f_id_voice_extractor")
+#: the codes the ``canonical`` term may steady (``TTSF`` doc: canonical_codes)
+CANONICAL_CODES = ("f_id", "voice")
 
 
 class TTSF(FaceGAN):
@@ -98,6 +100,13 @@ class TTSF(FaceGAN):
         while ``mask_lower_face`` trains M on blanked ones, and learns from the TTS loss and
         the ``canonical`` term on the voice's codes of a clip. It starts where M does
         (``init_param_copies``).
+    voice_extractor: build M_v even when ``voice_from`` does not read it, so that the f_v
+        ablation of an ``f_id_voice_extractor`` config keeps M_v and its ``canonical`` term
+        and differs only in what the TTS reads (``f_id_voice_extractor`` implies it).
+    canonical_codes: which codes of a clip the ``canonical`` term steadies: "f_id" (f_s - M(x),
+        the renderer's; under ``mask_lower_face`` M reads blanked frames) and "voice"
+        (f_s - M_v(f_s), logged as ``canonical_voice``; needs M_v). None: "f_id", and "voice"
+        too when M_v exists.
     mask_lower_face: read every motion code from frames with the lower half blanked, so the
         mouth can only come from the lip features (:mod:`ttsf.tfg.lower_face_mask`; the paper
         keeps it off).
@@ -132,6 +141,8 @@ class TTSF(FaceGAN):
         audio_layers: tuple[int, ...] = DEFAULT_AUDIO_LAYERS,
         audio_encoder: AbsAudioEncoder | None = None,
         voice_from: str = "f_id",
+        voice_extractor: bool = False,
+        canonical_codes: tuple[str, ...] | None = None,
         mask_lower_face: bool = False,
         lip_grad_to_tts: bool = True,
         frame_grad_to_encoder: float = 1.0,
@@ -147,9 +158,19 @@ class TTSF(FaceGAN):
         self.voice_from = voice_from
         #: submodules that start as copies of another when ``init_param`` loads it
         self.init_param_copies: dict[str, tuple[str, ...]] = {}
-        if voice_from == "f_id_voice_extractor":
+        self.has_voice_extractor = voice_extractor or voice_from == "f_id_voice_extractor"
+        if self.has_voice_extractor:
             self.voice_motion_extractor = copy.deepcopy(motion_extractor)
             self.init_param_copies["motion_extractor"] = ("voice_motion_extractor",)
+        if canonical_codes is None:
+            canonical_codes = ("f_id", "voice") if self.has_voice_extractor else ("f_id",)
+        unknown = set(canonical_codes) - set(CANONICAL_CODES)
+        if unknown or ("voice" in canonical_codes and not self.has_voice_extractor):
+            raise ValueError(
+                f"model_conf.canonical_codes must name codes of {CANONICAL_CODES}, with 'voice' "
+                f"only when the model has M_v (voice_extractor: true), got {list(canonical_codes)}"
+            )
+        self.canonical_codes = tuple(canonical_codes)
         self.lip_grad_to_tts = lip_grad_to_tts
         if not 0.0 <= frame_grad_to_encoder <= 1.0:
             raise ValueError(
@@ -168,10 +189,14 @@ class TTSF(FaceGAN):
         if self.voice_from == "f_v":
             return f_s
         if self.voice_from == "f_id_voice_extractor":
-            return f_s - self.voice_motion_extractor(f_s)
+            return self.voice_extractor_codes(f_s)
         if self.voice_from == "f_id_unmasked" and self.mask_lower_face:
             return f_s - self.motion_extractor(f_s)
         return f_id  # without the mask f_id already is f_s - M(f_s)
+
+    def voice_extractor_codes(self, f_s: torch.Tensor) -> torch.Tensor:
+        """f_s - M_v(f_s) (..., D): the portrait's code with the voice's own motion removed."""
+        return f_s - self.voice_motion_extractor(f_s)
 
     def lip_features(self, tts_out: dict, mel_lengths: torch.Tensor) -> torch.Tensor:
         """The audio mapper on the TTS's aligned features -> f_a (B, T_v, D)."""
@@ -251,11 +276,13 @@ class TTSF(FaceGAN):
             value = self._voice_pose_loss(clip_codes)
             stats["voice_pose"] = value.detach()
             total = total + self._w("voice_pose") * value
-        if self.voice_from == "f_id_voice_extractor" and self._on("canonical"):
+        if "voice" in self.canonical_codes and self._on("canonical"):
             # M_v's own steadying: its codes of one clip should agree, as M's do (frame_losses)
-            value = self.losses["canonical"](self.voice(clip_codes["f_s"], clip_codes["f_id"]))
+            value = self.losses["canonical"](self.voice_extractor_codes(clip_codes["f_s"]))
             stats["canonical_voice"] = value.detach()
             total = total + self._w("canonical") * value
+        if "f_id" not in self.canonical_codes:
+            clip_codes = None  # frame_losses' canonical reads f_id; voice_pose is done with them
         f_s_r, f_id_r, f_m_d, *maps_r = (
             _scale_grad(x, self.frame_grad_to_encoder) for x in (f_s, f_id, f_m_d, *maps)
         )

@@ -21,6 +21,8 @@ Config keys (besides the trainer's)::
                  voice_from: f_id,   # f_v: Table 3's ablation, the voice from unfiltered f_v
                                      # (f_id_unmasked: f_s - M(f_s) under mask_lower_face)
                                      # (f_id_voice_extractor: f_s - M_v(f_s), M_v its own)
+                 voice_extractor: false,  # true: build M_v whatever the voice reads
+                 canonical_codes: null,   # [f_id, voice]: what canonical steadies (null: all)
                  mask_lower_face: false,  # true: motion read from blanked lower halves
                  lip_grad_to_tts: true,   # false: the frame losses do not train the TTS
                  frame_grad_to_encoder: 1.0}  # < 1: they train E and M that much less
