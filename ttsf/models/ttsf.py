@@ -158,14 +158,14 @@ class TTSF(FaceGAN):
         self.voice_from = voice_from
         #: submodules that start as copies of another when ``init_param`` loads it
         self.init_param_copies: dict[str, tuple[str, ...]] = {}
-        self.has_voice_extractor = voice_extractor or voice_from == "f_id_voice_extractor"
-        if self.has_voice_extractor:
+        has_voice_extractor = voice_extractor or voice_from == "f_id_voice_extractor"
+        if has_voice_extractor:
             self.voice_motion_extractor = copy.deepcopy(motion_extractor)
             self.init_param_copies["motion_extractor"] = ("voice_motion_extractor",)
         if canonical_codes is None:
-            canonical_codes = ("f_id", "voice") if self.has_voice_extractor else ("f_id",)
+            canonical_codes = ("f_id", "voice") if has_voice_extractor else ("f_id",)
         unknown = set(canonical_codes) - set(CANONICAL_CODES)
-        if unknown or ("voice" in canonical_codes and not self.has_voice_extractor):
+        if unknown or ("voice" in canonical_codes and not has_voice_extractor):
             raise ValueError(
                 f"model_conf.canonical_codes must name codes of {CANONICAL_CODES}, with 'voice' "
                 f"only when the model has M_v (voice_extractor: true), got {list(canonical_codes)}"

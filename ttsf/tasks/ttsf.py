@@ -22,7 +22,7 @@ Config keys (besides the trainer's)::
                                      # (f_id_unmasked: f_s - M(f_s) under mask_lower_face)
                                      # (f_id_voice_extractor: f_s - M_v(f_s), M_v its own)
                  voice_extractor: false,  # true: build M_v whatever the voice reads
-                 canonical_codes: null,   # [f_id, voice]: what canonical steadies (null: all)
+                 canonical_codes: null,   # [f_id, voice]: canonical's codes (null: all it has)
                  mask_lower_face: false,  # true: motion read from blanked lower halves
                  lip_grad_to_tts: true,   # false: the frame losses do not train the TTS
                  frame_grad_to_encoder: 1.0}  # < 1: they train E and M that much less
