@@ -239,6 +239,55 @@ def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(du
     assert model._voice_pose_loss(clip_codes).item() < 0.5 * before
 
 
+def test_duration_pose_term_asks_each_sentence_to_be_timed_by_the_person_not_the_pose(dump):
+    """The optional term times the batch's first sentences in the voice of every frame of every
+    clip; for each sentence the code_consistency module scores the log-durations (clips,
+    frames, tokens), and only the TTS's conditioning learns from it."""
+    task = get_registry("task").build("ttsf")
+    cfg = {**TINY_JOINT,
+           "losses": {**TINY_JOINT["losses"], "duration_pose": {"name": "code_consistency"}},
+           "loss_weights": {**TINY_JOINT["loss_weights"], "lambda_duration_pose": 1.0},
+           "model_conf": {"duration_pose_sentences": 2}}  # fmt: skip
+    torch.manual_seed(0)
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    batch = task.collate_fn(cfg)([ds[i] for i in range(3)])
+    assert 0 < float(model(**batch, optim_idx=0)["stats"]["duration_pose"]) < 1
+
+    f_s, _, f_id, _ = model.identity(batch["source"])
+    _, clip_codes = model.driving_motion(batch["window"][:, :2], f_s, f_id)
+    clip_codes = {k: v.detach() for k, v in clip_codes.items()}
+    text, lengths = batch["text"], batch["text_lengths"]
+    spk = model.tts.speaker_embedding(clip_codes["f_id"].flatten(0, 1), 9)  # 3 clips x 3 frames
+    want = []
+    for i in range(2):  # sentence i alone, unpadded, in the 9 voices; the third is not timed
+        n = int(lengths[i])
+        logw = model.tts.log_durations(text[i : i + 1, :n].expand(9, n), lengths[i].expand(9), spk)
+        want.append(model.losses["duration_pose"](logw.view(3, 3, n)))
+    term = model._duration_pose_loss(clip_codes, text, lengths)
+    torch.testing.assert_close(term, torch.stack(want).mean())
+
+    model.zero_grad()
+    term.backward()
+    moved = {n for n, p in model.named_parameters() if p.grad is not None and p.grad.any()}
+    assert "tts.conditioning.proj.weight" in moved
+    assert moved <= {"tts.conditioning.proj.weight", "tts.conditioning.proj.bias"}
+
+    opt = torch.optim.Adam(model.tts.conditioning.parameters(), lr=1e-2)
+    before = model._duration_pose_loss(clip_codes, text, lengths).item()
+    for _ in range(30):
+        opt.zero_grad()
+        model._duration_pose_loss(clip_codes, text, lengths).backward()
+        opt.step()
+    assert model._duration_pose_loss(clip_codes, text, lengths).item() < 0.5 * before
+
+
+def test_duration_pose_sentences_must_be_positive(dump):
+    task = get_registry("task").build("ttsf")
+    with pytest.raises(ValueError, match="duration_pose_sentences must be >= 1, got 0"):
+        task.build_model({**TINY_JOINT, "model_conf": {"duration_pose_sentences": 0}}, str(dump))
+
+
 def test_voice_pose_term_needs_a_face_conditioned_tts(dump):
     task = get_registry("task").build("ttsf")
     tts_conf = {**TINY_JOINT["tts_conf"], "tts_conditioning": "none"}
@@ -246,7 +295,7 @@ def test_voice_pose_term_needs_a_face_conditioned_tts(dump):
     model = task.build_model(cfg, str(dump))
     ds = task.build_dataset(cfg, str(dump), train=True)
     batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
-    with pytest.raises(ValueError, match="voice_pose needs a TTS conditioned on the face"):
+    with pytest.raises(ValueError, match="voice_pose and duration_pose need a TTS conditioned"):
         model(**batch, optim_idx=0)
 
 

@@ -96,6 +96,28 @@ def test_given_durations_replace_the_predicted_ones():
         model.inference(text, tl, cond=f_id, n_timesteps=3, durations=longer[:, :-1])
 
 
+def test_log_durations_are_the_predictors_and_move_only_the_speaker_embedding():
+    """log_durations is what inference rounds into frames, without dropout even in training
+    mode, and its gradient reaches the speaker embedding but none of the TTS's weights."""
+    model = _model(encoder_conf={**TINY["encoder_conf"], "p_dropout": 0.5})
+    text, tl, _, _ = _batch()
+    f_id = torch.randn(3, STYLE_DIM)
+    spk = model.speaker_embedding(f_id, 3).detach().requires_grad_()
+    model.train()
+    logw = model.log_durations(text, tl, spk)
+    assert model.encoder.training  # its mode is restored
+    model.eval()
+    x_mask = (torch.arange(text.shape[1])[None] < tl[:, None]).float()
+    assert logw[x_mask == 0].abs().sum() == 0  # zero at padded tokens
+    speech = model.inference(text, tl, cond=f_id, n_timesteps=2, temperature=0.0)
+    torch.testing.assert_close(
+        speech["durations"], (torch.ceil(torch.exp(logw.detach())) * x_mask).long()
+    )
+    logw.pow(2).sum().backward()
+    assert spk.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.parameters())
+
+
 def test_masked_positions_do_not_change_outputs():
     model = _model()
     text, tl, feats, fl = _batch()

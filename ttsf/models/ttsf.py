@@ -122,9 +122,13 @@ class TTSF(FaceGAN):
         true the frame losses also reach E through the TTS's condition, unscaled). Not in the
         paper: the mouth box multiplies the reconstruction loss about tenfold and with it the
         frame losses' pull on E (docs/mini_results.md, sessions 22-23).
+    duration_pose_sentences: how many of the batch's sentences the ``duration_pose`` term
+        times in every voice of the batch (B x (1 + K) encoder runs each: with the mini
+        recipe's B = 8, K = 5 on one CPU thread, all eight sentences add 1.8 s to a 7-9 s
+        training step, two add 0.7 s).
     """
 
-    code_terms = (*FaceGAN.code_terms, "voice_pose")
+    code_terms = (*FaceGAN.code_terms, "voice_pose", "duration_pose")
 
     def __init__(
         self,
@@ -146,6 +150,7 @@ class TTSF(FaceGAN):
         mask_lower_face: bool = False,
         lip_grad_to_tts: bool = True,
         frame_grad_to_encoder: float = 1.0,
+        duration_pose_sentences: int = 2,
     ) -> None:
         super().__init__(
             face_generator, motion_extractor, discriminator, losses, loss_weights,
@@ -177,6 +182,11 @@ class TTSF(FaceGAN):
                 f"model_conf.frame_grad_to_encoder must be in [0, 1], got {frame_grad_to_encoder}"
             )
         self.frame_grad_to_encoder = float(frame_grad_to_encoder)
+        if duration_pose_sentences < 1:
+            raise ValueError(
+                f"model_conf.duration_pose_sentences must be >= 1, got {duration_pose_sentences}"
+            )
+        self.duration_pose_sentences = duration_pose_sentences
         self.audio_encoder = audio_encoder
         self.tts = tts
         self.audio_mapper = audio_mapper
@@ -276,6 +286,10 @@ class TTSF(FaceGAN):
             value = self._voice_pose_loss(clip_codes)
             stats["voice_pose"] = value.detach()
             total = total + self._w("voice_pose") * value
+        if self._on("duration_pose"):
+            value = self._duration_pose_loss(clip_codes, text, text_lengths)
+            stats["duration_pose"] = value.detach()
+            total = total + self._w("duration_pose") * value
         if "voice" in self.canonical_codes and self._on("canonical"):
             # M_v's own steadying: its codes of one clip should agree, as M's do (frame_losses)
             value = self.losses["canonical"](self.voice_extractor_codes(clip_codes["f_s"]))
@@ -295,21 +309,56 @@ class TTSF(FaceGAN):
         stats["loss"] = total.detach()
         return {"loss": total, "stats": stats, "weight": text.shape[0], "frames": x_hat}
 
-    def _voice_pose_loss(self, clip_codes: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The ``voice_pose`` term: the TTS's speaker embeddings of a clip's frames (one person
-        in several poses) should agree, scored by the term's module on (B, 1 + K, spk_emb_dim).
-
-        The face codes are detached, so only the TTS's conditioning learns from it: it is asked
-        to read the identity and ignore the pose, from ``f_id`` or ``f_v`` alike (the Table 3
-        ablation stays a comparison of what the projection reads). Not a term of the paper: on
-        short runs the projection passes f_id's pose movement whole (docs/mini_results.md).
-        """
+    def _clip_speaker_embeddings(self, clip_codes: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The TTS's speaker embeddings (B, 1 + K, spk_emb_dim) of a clip's frames (one person
+        in several poses). The face codes are detached, so only the TTS's conditioning learns
+        from the terms that read them: it is asked to read the identity and ignore the pose,
+        from ``f_id`` or ``f_v`` alike (the Table 3 ablation stays a comparison of what the
+        projection reads)."""
         cond = self.voice(clip_codes["f_s"], clip_codes["f_id"]).detach()  # (B, 1 + K, D)
         b, k = cond.shape[:2]
         spk = self.tts.speaker_embedding(cond.flatten(0, 1), b * k)
         if spk is None:
-            raise ValueError("voice_pose needs a TTS conditioned on the face (tts_conditioning)")
-        return self.losses["voice_pose"](spk.view(b, k, -1))
+            raise ValueError(
+                "voice_pose and duration_pose need a TTS conditioned on the face "
+                "(tts_conditioning)"
+            )
+        return spk.view(b, k, -1)
+
+    def _voice_pose_loss(self, clip_codes: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The ``voice_pose`` term: the TTS's speaker embeddings of a clip's frames should
+        agree, scored by the term's module on (B, 1 + K, spk_emb_dim). Not a term of the paper:
+        on short runs the projection passes f_id's pose movement whole (docs/mini_results.md).
+        """
+        return self.losses["voice_pose"](self._clip_speaker_embeddings(clip_codes))
+
+    def _duration_pose_loss(
+        self, clip_codes: dict[str, torch.Tensor], text: torch.Tensor, text_lengths: torch.Tensor
+    ) -> torch.Tensor:
+        """The ``duration_pose`` term: a sentence of the batch, timed in the voice of every
+        frame of every clip, should change its durations with the person, not the pose. For
+        sentence i the term's module scores the log-durations (B, 1 + K, T_i) of its T_i
+        tokens under the B clips' 1 + K frames; the mean over the first
+        ``duration_pose_sentences`` sentences (the batches are shuffled).
+
+        Only the conditioning learns (:meth:`_clip_speaker_embeddings`,
+        :meth:`AbsTTS.log_durations`). Not a term of the paper: ``voice_pose`` steadies the
+        speaker embedding as a whole, but the duration predictor rounds its output to whole
+        frames, so what is left of the pose still retimes tokens (docs/mini_results.md,
+        session 26).
+        """
+        spk = self._clip_speaker_embeddings(clip_codes)  # (B, 1 + K, S)
+        b, k = spk.shape[:2]
+        n = min(self.duration_pose_sentences, text.shape[0])
+        text, text_lengths = text[:n], text_lengths[:n]
+        # every sentence in every voice: row (i, j) is sentence i in voice j
+        logw = self.tts.log_durations(
+            text.repeat_interleave(b * k, dim=0), text_lengths.repeat_interleave(b * k),
+            spk.flatten(0, 1).repeat(n, 1),
+        ).view(n, b, k, -1)  # fmt: skip
+        return torch.stack(
+            [self.losses["duration_pose"](logw[i, ..., : int(text_lengths[i])]) for i in range(n)]
+        ).mean()
 
     def _audio_encoder_loss(
         self, tts_out: dict, feats: torch.Tensor, feats_lengths: torch.Tensor

@@ -15,7 +15,8 @@ Config keys (besides the trainer's)::
       id: {name: identity, conf: {recognizer_path: /path/backbone.pth}}
       sync: {name: sync, conf: {syncnet_path: exp/syncnet/model.pth}}
       # optional, not in the paper (code_consistency): canonical keeps a clip's f_id steady,
-      # voice_pose its TTS speaker embedding (only the TTS's conditioning learns from it)
+      # voice_pose its TTS speaker embedding, duration_pose the durations that embedding
+      # gives each sentence (only the TTS's conditioning learns from these two)
     loss_weights: {lambda_adv: 0.1, lambda_rec: 1, ...}   # Eq. 8, see egs/lrs3/conf
     model_conf: {motion_layers: [1..7], audio_layers: [6, 7], mel_per_frame: 4,
                  voice_from: f_id,   # f_v: Table 3's ablation, the voice from unfiltered f_v
@@ -25,7 +26,8 @@ Config keys (besides the trainer's)::
                  canonical_codes: null,   # [f_id, voice]: canonical's codes (null: all it has)
                  mask_lower_face: false,  # true: motion read from blanked lower halves
                  lip_grad_to_tts: true,   # false: the frame losses do not train the TTS
-                 frame_grad_to_encoder: 1.0}  # < 1: they train E and M that much less
+                 frame_grad_to_encoder: 1.0,  # < 1: they train E and M that much less
+                 duration_pose_sentences: 2}  # sentences the duration_pose term times
     window: 32        # consecutive video frames per example (the sampler's training window)
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
     image_size: 256   # frames are resized to it (the dump holds 256x256 crops)

@@ -46,6 +46,18 @@ class AbsTTS(nn.Module):
             "speaker_embedding(cond, batch_size) to use the voice_pose term"
         )
 
+    def log_durations(
+        self, text: torch.Tensor, text_lengths: torch.Tensor, spk: torch.Tensor
+    ) -> torch.Tensor:
+        """The log-durations the TTS predicts for speaker embeddings ``spk`` (B, spk_emb_dim)
+        (from :meth:`speaker_embedding`): (B, T_text), zero at padded tokens. Differentiable
+        with respect to ``spk`` only: the TTS's own weights get no gradient from it, and it
+        runs without dropout. Read by the joint model's ``duration_pose`` term."""
+        raise NotImplementedError(
+            f"the TTS '{type(self).__name__}' does not expose its duration predictor: implement "
+            "log_durations(text, text_lengths, spk) to use the duration_pose term"
+        )
+
     @abstractmethod
     def inference(
         self,

@@ -116,6 +116,23 @@ class MatchaTTS(AbsTTS):
         """cond -> (B, spk_emb_dim) through the conditioning plugin (None for ``none``)."""
         return self.conditioning(cond, batch_size)
 
+    def log_durations(
+        self, text: torch.Tensor, text_lengths: torch.Tensor, spk: torch.Tensor
+    ) -> torch.Tensor:
+        """:meth:`AbsTTS.log_durations`: the encoder run on frozen copies of its weights (so a
+        term on the durations moves the speaker embedding, not the TTS), in eval mode (one
+        sentence in several voices must not differ by dropout masks) -> (B, T_text)."""
+        frozen = {name: p.detach() for name, p in self.encoder.named_parameters()}
+        was_training = self.encoder.training
+        self.encoder.eval()
+        try:
+            _, logw, _, _ = torch.func.functional_call(
+                self.encoder, frozen, (text, text_lengths, spk), {"detach_durations": False}
+            )
+        finally:
+            self.encoder.train(was_training)
+        return logw.squeeze(1)
+
     @staticmethod
     def _upsample(path: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """x (B, C, T_text), path (B, T_text, T_mel) -> (B, C, T_mel)."""

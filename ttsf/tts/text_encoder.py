@@ -204,13 +204,20 @@ class TextEncoder(nn.Module):
         return (self.emb(text) * math.sqrt(self.n_channels)).transpose(1, 2)
 
     def forward(
-        self, text: torch.Tensor, text_lengths: torch.Tensor, spk: torch.Tensor | None = None
+        self,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        spk: torch.Tensor | None = None,
+        detach_durations: bool = True,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """
         Args:
             text (LongTensor): (B, T_text)
             text_lengths (LongTensor): (B,)
             spk (Tensor): (B, spk_emb_dim) or None.
+            detach_durations: keep the duration predictor from training the encoder (and the
+                speaker embedding), as Glow-TTS and Matcha-TTS do. False lets a term on the
+                durations reach ``spk`` (the joint model's ``duration_pose`` term).
         Returns:
             mu_x (B, n_feats, T_text), logw (B, 1, T_text), x_mask (B, 1, T_text),
             emb (B, n_channels, T_text) the token embeddings.
@@ -222,6 +229,5 @@ class TextEncoder(nn.Module):
             x = torch.cat([x, spk.unsqueeze(-1).expand(-1, -1, x.shape[-1])], dim=1)
         x = self.encoder(x, x_mask)
         mu_x = self.proj_m(x) * x_mask
-        # The duration predictor does not train the encoder (Glow-TTS / Matcha-TTS).
-        logw = self.proj_w(x.detach(), x_mask)
+        logw = self.proj_w(x.detach() if detach_durations else x, x_mask)
         return mu_x, logw, x_mask, emb * x_mask
