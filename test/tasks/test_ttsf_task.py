@@ -201,21 +201,42 @@ def with_voice_pose(cfg: dict) -> dict:
             "loss_weights": {**cfg["loss_weights"], "lambda_voice_pose": 1.0}}  # fmt: skip
 
 
+def _model_and_batch(cfg: dict, dump, n_items: int) -> tuple:
+    """A joint model of ``cfg`` (seed 0) and a training batch of its first ``n_items``."""
+    task = get_registry("task").build("ttsf")
+    torch.manual_seed(0)
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    return model, task.collate_fn(cfg)([ds[i] for i in range(n_items)])
+
+
+def _clip_codes(model, batch) -> dict:
+    """The codes of each clip's portrait and first two window frames: (B, 3, D) each."""
+    f_s, _, f_id, _ = model.identity(batch["source"])
+    return model.driving_motion(batch["window"][:, :2], f_s, f_id)[1]
+
+
+def _assert_the_conditioning_alone_halves(term, model, steps: int) -> None:
+    """Training only the TTS's conditioning on ``term()`` for ``steps`` halves it at least."""
+    opt = torch.optim.Adam(model.tts.conditioning.parameters(), lr=1e-2)
+    before = term().item()
+    for _ in range(steps):
+        opt.zero_grad()
+        term().backward()
+        opt.step()
+    assert term().item() < 0.5 * before
+
+
 @pytest.mark.parametrize("voice_from", ["f_id", "f_v"])
 def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(dump, voice_from):
     """The optional term compares the TTS's speaker embeddings of the portrait and the driving
     frames (one clip: one person, several poses); the face codes are detached, so only the
     conditioning learns, and training it on the term alone makes the embeddings agree."""
-    task = get_registry("task").build("ttsf")
     cfg = {**with_voice_pose(TINY_JOINT), "model_conf": {"voice_from": voice_from}}
-    torch.manual_seed(0)
-    model = task.build_model(cfg, str(dump))
-    ds = task.build_dataset(cfg, str(dump), train=True)
-    batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
+    model, batch = _model_and_batch(cfg, dump, 2)
     assert 0 < float(model(**batch, optim_idx=0)["stats"]["voice_pose"]) < 1
 
-    f_s, _, f_id, _ = model.identity(batch["source"])
-    _, clip_codes = model.driving_motion(batch["window"][:, :2], f_s, f_id)
+    clip_codes = _clip_codes(model, batch)
     want = clip_codes["f_s" if voice_from == "f_v" else "f_id"].detach()
     spk = model.tts.speaker_embedding(want.flatten(0, 1), 6).view(2, 3, -1)
     torch.testing.assert_close(
@@ -229,34 +250,22 @@ def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(du
     assert {"tts.conditioning.proj.weight"} <= moved <= {f"tts.conditioning.proj.{n}"
                                                          for n in ("weight", "bias")}
 
-    opt = torch.optim.Adam(model.tts.conditioning.parameters(), lr=1e-2)
     clip_codes = {k: v.detach() for k, v in clip_codes.items()}
-    before = model._voice_pose_loss(clip_codes).item()
-    for _ in range(50):
-        opt.zero_grad()
-        model._voice_pose_loss(clip_codes).backward()
-        opt.step()
-    assert model._voice_pose_loss(clip_codes).item() < 0.5 * before
+    _assert_the_conditioning_alone_halves(lambda: model._voice_pose_loss(clip_codes), model, 50)
 
 
 def test_duration_pose_term_asks_each_sentence_to_be_timed_by_the_person_not_the_pose(dump):
     """The optional term times the batch's first sentences in the voice of every frame of every
     clip; for each sentence the code_consistency module scores the log-durations (clips,
     frames, tokens), and only the TTS's conditioning learns from it."""
-    task = get_registry("task").build("ttsf")
     cfg = {**TINY_JOINT,
            "losses": {**TINY_JOINT["losses"], "duration_pose": {"name": "code_consistency"}},
            "loss_weights": {**TINY_JOINT["loss_weights"], "lambda_duration_pose": 1.0},
            "model_conf": {"duration_pose_sentences": 2}}  # fmt: skip
-    torch.manual_seed(0)
-    model = task.build_model(cfg, str(dump))
-    ds = task.build_dataset(cfg, str(dump), train=True)
-    batch = task.collate_fn(cfg)([ds[i] for i in range(3)])
+    model, batch = _model_and_batch(cfg, dump, 3)
     assert 0 < float(model(**batch, optim_idx=0)["stats"]["duration_pose"]) < 1
 
-    f_s, _, f_id, _ = model.identity(batch["source"])
-    _, clip_codes = model.driving_motion(batch["window"][:, :2], f_s, f_id)
-    clip_codes = {k: v.detach() for k, v in clip_codes.items()}
+    clip_codes = {k: v.detach() for k, v in _clip_codes(model, batch).items()}
     text, lengths = batch["text"], batch["text_lengths"]
     spk = model.tts.speaker_embedding(clip_codes["f_id"].flatten(0, 1), 9)  # 3 clips x 3 frames
     want = []
@@ -273,13 +282,9 @@ def test_duration_pose_term_asks_each_sentence_to_be_timed_by_the_person_not_the
     assert "tts.conditioning.proj.weight" in moved
     assert moved <= {"tts.conditioning.proj.weight", "tts.conditioning.proj.bias"}
 
-    opt = torch.optim.Adam(model.tts.conditioning.parameters(), lr=1e-2)
-    before = model._duration_pose_loss(clip_codes, text, lengths).item()
-    for _ in range(30):
-        opt.zero_grad()
-        model._duration_pose_loss(clip_codes, text, lengths).backward()
-        opt.step()
-    assert model._duration_pose_loss(clip_codes, text, lengths).item() < 0.5 * before
+    _assert_the_conditioning_alone_halves(
+        lambda: model._duration_pose_loss(clip_codes, text, lengths), model, 30
+    )
 
 
 def test_duration_pose_sentences_must_be_positive(dump):
