@@ -294,12 +294,9 @@ def test_duration_pose_sentences_must_be_positive(dump):
 
 
 def test_voice_pose_term_needs_a_face_conditioned_tts(dump):
-    task = get_registry("task").build("ttsf")
     tts_conf = {**TINY_JOINT["tts_conf"], "tts_conditioning": "none"}
     cfg = {**with_voice_pose(TINY_JOINT), "tts_conf": tts_conf}
-    model = task.build_model(cfg, str(dump))
-    ds = task.build_dataset(cfg, str(dump), train=True)
-    batch = task.collate_fn(cfg)([ds[i] for i in range(2)])
+    model, batch = _model_and_batch(cfg, dump, 2)
     with pytest.raises(ValueError, match="voice_pose and duration_pose need a TTS conditioned"):
         model(**batch, optim_idx=0)
 
