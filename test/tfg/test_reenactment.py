@@ -127,11 +127,16 @@ g = LiaFlowGenerator(256, 64, channel_base=4096, max_channels=128).eval()
 with torch.no_grad():
     _, feats = g.encode(torch.zeros(1, 3, 256, 256))
     styles = torch.zeros(8, g.n_styles, 64)
-    for _ in range(2):  # the heap reaches its steady state
+    for _ in range(2):  # the heap grows towards its steady state
         g.decode(styles, feats)
-    r0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    g.decode(styles, feats)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - r0)
+    faults = []
+    for _ in range(3):
+        r0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        g.decode(styles, feats)
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - r0)
+# the fewest of three calls: a kept heap may still grow once by its 64 MB pad (16k faults) on
+# a busy machine, while glibc's defaults fault every call (45-75k, measured)
+print(min(faults))
 """
 
 
@@ -153,4 +158,4 @@ def test_keep_freed_memory_stops_page_faults():
         return int(out)
 
     default, kept = faults("default"), faults("keep")
-    assert kept * 4 < default, (kept, default)  # typically 0 vs ~50-65k
+    assert kept * 4 < default, (kept, default)  # typically 0 vs ~45-75k
