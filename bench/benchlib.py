@@ -3,8 +3,9 @@ paper-size TTSF model with random weights.
 
 Timing rules (docs/benchmarks.md): both sides of a comparison run in one process, interleaved
 A/B/A/B after a warm-up, at least 5 repetitions; the table gives the median and the minimum.
-The allocator is jemalloc keeping its pages (the configuration ``tools/activate.sh`` gives users):
-a script started without it re-executes itself with it, unless ``TTSF_NO_JEMALLOC=1``.
+The allocator is glibc malloc keeping freed memory (the ``GLIBC_TUNABLES`` that
+``tools/activate.sh`` gives users): a script started without them re-executes itself with them,
+unless ``TTSF_DEFAULT_MALLOC=1``.
 """
 
 from __future__ import annotations
@@ -19,41 +20,40 @@ from typing import Callable
 
 import numpy as np
 
+from ttsf.tfg.cpu_allocator import GLIBC_TUNABLES as KEEP_FREED_TUNABLES
+
 ROOT = Path(__file__).resolve().parents[1]
-JEMALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
-_JEMALLOC_LIBS = (
-    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
-    "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
-)
+_KEPT_NAMES = {t.split("=")[0] for t in KEEP_FREED_TUNABLES.split(":")}
 #: natural speaking rate forced on the random models: 70 ms (7 mel frames) per phoneme token
 FRAMES_PER_TOKEN = 7
 
 
-def jemalloc_lib() -> str | None:
-    return next((lib for lib in _JEMALLOC_LIBS if os.path.isfile(lib)), None)
-
-
-def jemalloc_env(env: dict | None = None) -> dict:
-    """``env`` (default: this process's) with jemalloc preloaded, as tools/activate.sh does."""
+def allocator_env(env: dict | None = None, kept: bool = True) -> dict:
+    """``env`` (default: this process's) with glibc told to keep freed memory, as
+    tools/activate.sh does (unless ``TTSF_DEFAULT_MALLOC`` is set or ``kept`` is False: then
+    without those tunables), and this checkout on ``PYTHONPATH``."""
     env = dict(os.environ if env is None else env)
-    lib = jemalloc_lib()
-    if lib and not env.get("TTSF_NO_JEMALLOC"):
-        if lib not in env.get("LD_PRELOAD", "").split(":"):
-            env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD")) if p)
-        env.setdefault("MALLOC_CONF", JEMALLOC_CONF)
+    others = [t for t in env.get("GLIBC_TUNABLES", "").split(":") if t]
+    others = [t for t in others if t.split("=")[0] not in _KEPT_NAMES]
+    if kept and not env.get("TTSF_DEFAULT_MALLOC"):
+        others.append(KEEP_FREED_TUNABLES)
+    if others:
+        env["GLIBC_TUNABLES"] = ":".join(others)
+    else:
+        env.pop("GLIBC_TUNABLES", None)
     env["PYTHONPATH"] = ":".join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     return env
 
 
-def ensure_jemalloc(python: str | None = None) -> None:
-    """Re-execute this script under jemalloc (and under the interpreter ``python`` if given)
-    unless it already runs that way. Call first thing in ``main``: benchmarks are measured in the
-    configuration users get from tools/activate.sh."""
+def ensure_allocator(python: str | None = None) -> None:
+    """Re-execute this script with the allocator settings of tools/activate.sh (and under the
+    interpreter ``python`` if given) unless it already runs that way. Call first thing in
+    ``main``: benchmarks are measured in the configuration users get."""
     if os.environ.get("TTSF_BENCH_REEXEC"):
         return
-    env = jemalloc_env()
+    env = allocator_env()
     target = python or sys.executable
-    same = all(os.environ.get(k) == env.get(k) for k in ("LD_PRELOAD", "MALLOC_CONF", "PYTHONPATH"))
+    same = all(os.environ.get(k) == env.get(k) for k in ("GLIBC_TUNABLES", "PYTHONPATH"))
     if same and os.path.abspath(target) == os.path.abspath(sys.executable):
         return
     env["TTSF_BENCH_REEXEC"] = "1"
@@ -62,10 +62,11 @@ def ensure_jemalloc(python: str | None = None) -> None:
 
 def allocator() -> str:
     preload = os.environ.get("LD_PRELOAD", "")
-    if "jemalloc" in preload:
-        lib = Path(preload.split(":")[0]).name
-        return f"jemalloc ({lib}, MALLOC_CONF={os.environ.get('MALLOC_CONF', '')})"
-    return "glibc malloc"
+    if "malloc" in preload:  # jemalloc, tcmalloc, mimalloc: whatever the user preloaded
+        return f"{Path(preload.split(':')[0]).name} (LD_PRELOAD)"
+    if KEEP_FREED_TUNABLES in os.environ.get("GLIBC_TUNABLES", ""):
+        return f"glibc malloc keeping freed memory (GLIBC_TUNABLES={KEEP_FREED_TUNABLES})"
+    return "glibc malloc, default settings"
 
 
 def cpu_model() -> str:
@@ -312,9 +313,10 @@ def add_paper_args(p) -> None:
 
 
 def paper_synthesizer(args):
-    """Under jemalloc and ``args.threads`` threads: a Synthesizer of the paper-size model with
-    random weights (:func:`make_paper_exp`) on ``args.device``, and an aligned portrait png."""
-    ensure_jemalloc()
+    """Under tools/activate.sh's allocator settings and ``args.threads`` threads: a Synthesizer
+    of the paper-size model with random weights (:func:`make_paper_exp`) on ``args.device``, and
+    an aligned portrait png."""
+    ensure_allocator()
     import torch
 
     from ttsf.synthesis import Synthesizer

@@ -64,7 +64,7 @@ def main() -> None:
     p.add_argument("--skip_lia_full", action="store_true",
                    help="time only LIA's decoder (its full forward is slowest)")  # fmt: skip
     args = p.parse_args()
-    benchlib.ensure_jemalloc()
+    benchlib.ensure_allocator()
     warnings.filterwarnings("ignore", category=UserWarning)  # LIA's deprecated torch.qr etc.
     import torch
 

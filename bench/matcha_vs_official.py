@@ -9,7 +9,8 @@ and of the few packages its model code imports that the project venv lacks (conf
 0.25 with the huggingface_hub it was written for, gdown, rich, rootutils, wget); everything else
 (torch, lightning, hydra...) is read from the project venv through a ``.pth`` file, so the
 project venv is never written to and both models run on the same torch. The script then
-re-executes itself with that venv's Python (under jemalloc) and imports both models.
+re-executes itself with that venv's Python (under the allocator settings of
+tools/activate.sh) and imports both models.
 
 Same configuration on both sides (Matcha-TTS defaults: RoPE encoder 192/768 x 6, 1-D U-Net
 decoder 256-256 with transformer blocks, Euler ODE; a 64-d speaker embedding conditions encoder
@@ -135,7 +136,7 @@ def main() -> None:
     if os.path.abspath(sys.prefix) != os.path.abspath(args.venv):
         if not venv_python(args.venv).is_file():
             make_venv(args.venv)
-        benchlib.ensure_jemalloc(str(venv_python(args.venv)))
+        benchlib.ensure_allocator(str(venv_python(args.venv)))
     import torch
 
     from ttsf.text.espeak_phn import PHONEME_SYMBOLS

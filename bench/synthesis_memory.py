@@ -1,7 +1,7 @@
 """Peak memory and time of ``ttsf-synthesize`` for 5, 20 and 60 s of speech (paper-size model).
 
     python bench/synthesis_memory.py [--seconds 5 20 60] [--threads 2] [--packed]
-                                     [--allocators jemalloc glibc] [--steps 10]
+                                     [--allocators kept default] [--steps 10]
 
 Each run is a fresh ``python -m ttsf.bin.synthesize`` process (the CLI users run), on the
 paper-size model with random weights (egs/lrs3/conf/train_ttsf.yaml + a HiFi-GAN V1 checkpoint,
@@ -46,11 +46,12 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--steps", type=int, default=10, help="TTS and motion ODE steps")
     p.add_argument("--packed", action="store_true", help="pack the model (stage 7) and use it")
-    p.add_argument("--allocators", nargs="+", default=["jemalloc"], choices=["jemalloc", "glibc"])
+    p.add_argument("--allocators", nargs="+", default=["kept"], choices=["kept", "default"],
+                   help="glibc malloc keeping freed memory (tools/activate.sh), or its defaults")
     p.add_argument("--device", default="cpu")
     p.add_argument("--work_dir", type=Path, default=benchlib.ROOT / "bench" / ".work")
     args = p.parse_args()
-    benchlib.ensure_jemalloc()
+    benchlib.ensure_allocator()
     import torch
 
     from ttsf.text.espeak_phn import EspeakPhonemeFrontend
@@ -61,7 +62,7 @@ def main() -> None:
         model = exp / "packed" / "model.tar"
         if not model.is_file():
             pack = ["-m", "ttsf.bin.pack_model", "--exp_dir", str(exp), "--out", str(model)]
-            subprocess.run([sys.executable, *pack], check=True, env=benchlib.jemalloc_env())
+            subprocess.run([sys.executable, *pack], check=True, env=benchlib.allocator_env())
     image = benchlib.portrait_png(args.work_dir / "portrait.png")
     frontend = EspeakPhonemeFrontend()
     print(benchlib.machine_header(args.threads))
@@ -72,10 +73,7 @@ def main() -> None:
     print(f"{'allocator':>9s} {'speech s':>8s} {'sentences':>9s} {'wall s':>8s} {'RTF':>6s} "
           f"{'peak RSS MB':>11s} {'vs first':>8s} {'load':>14s}")  # fmt: skip
     for alloc in args.allocators:
-        env = benchlib.jemalloc_env()
-        if alloc == "glibc":
-            env = {k: v for k, v in env.items() if k not in ("LD_PRELOAD", "MALLOC_CONF")}
-            env["TTSF_NO_JEMALLOC"] = "1"
+        env = benchlib.allocator_env(kept=alloc == "kept")
         env["OMP_NUM_THREADS"] = str(args.threads)
         first = None
         for seconds in args.seconds:

@@ -1,4 +1,4 @@
-# Source me: activates tools/venv and the fast, stable memory allocator.
+# Source me: activates tools/venv and puts this checkout on PYTHONPATH.
 #   . tools/activate.sh
 _ttsf_tools=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ ! -f "${_ttsf_tools}/venv/bin/activate" ]; then
@@ -8,16 +8,9 @@ fi
 # shellcheck disable=SC1091
 . "${_ttsf_tools}/venv/bin/activate"
 export PYTHONPATH="${_ttsf_tools}/..${PYTHONPATH:+:${PYTHONPATH}}"
-# glibc malloc hands large activations back to the kernel and faults them in again on every
-# call; on small VMs that makes CPU timings swing 2-6x. jemalloc keeping its pages is faster and
-# stable (docs/benchmarks.md). Set TTSF_NO_JEMALLOC=1 to keep glibc's allocator.
-if [ -z "${TTSF_NO_JEMALLOC:-}" ]; then
-    for _lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu/libjemalloc.so.2; do
-        if [ -f "${_lib}" ]; then
-            case ":${LD_PRELOAD:-}:" in *":${_lib}:"*) ;; *) export LD_PRELOAD="${_lib}${LD_PRELOAD:+:${LD_PRELOAD}}" ;; esac
-            export MALLOC_CONF="${MALLOC_CONF:-dirty_decay_ms:-1,muzzy_decay_ms:-1}"
-            break
-        fi
-    done
-fi
-unset _ttsf_tools _lib
+# The allocator is left as it is: the CPU inference entry points (ttsf-synthesize, ttsf-animate,
+# decoding) make glibc keep freed memory themselves (ttsf/tfg/cpu_allocator.py), and training
+# keeps glibc's defaults, under which its memory stays flat. Until 2026-12 this preloaded
+# jemalloc with purging off, which grew a training process by ~100 MB an epoch
+# (docs/benchmarks.md, "The allocator").
+unset _ttsf_tools

@@ -27,7 +27,7 @@ extras=all                   # all | dev: the optional metric/face back-ends are
 start=$(date +%s)
 log() { echo "[install $(date +%T)] $*"; }
 
-apt_packages=(espeak-ng ffmpeg libsndfile1 libjemalloc2 sox git)
+apt_packages=(espeak-ng ffmpeg libsndfile1 sox git)
 if [ "${no_apt}" != true ]; then
     missing=()
     for p in "${apt_packages[@]}"; do

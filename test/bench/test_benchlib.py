@@ -60,11 +60,27 @@ def test_count_flops_of_a_matmul_and_the_matmul_reference():
     assert benchlib.gflops_of_matmul([2.0, 1.0], n=1000) == pytest.approx(2.0)
 
 
-def test_jemalloc_env_preloads_when_installed(monkeypatch):
-    monkeypatch.delenv("TTSF_NO_JEMALLOC", raising=False)
-    env = benchlib.jemalloc_env({"PATH": "/bin"})
+def test_allocator_env_keeps_freed_memory_as_activate_sh_does():
+    env = benchlib.allocator_env({"PATH": "/bin", "GLIBC_TUNABLES": "glibc.cpu.x86_ibt=on"})
     assert str(benchlib.ROOT) in env["PYTHONPATH"].split(":")
-    if benchlib.jemalloc_lib():
-        assert env["LD_PRELOAD"].split(":")[0] == benchlib.jemalloc_lib()
-        assert env["MALLOC_CONF"] == benchlib.JEMALLOC_CONF
-    assert "LD_PRELOAD" not in benchlib.jemalloc_env({"TTSF_NO_JEMALLOC": "1"})
+    # the user's own tunables stay; ours are added once, even when applied twice
+    assert env["GLIBC_TUNABLES"] == "glibc.cpu.x86_ibt=on:" + benchlib.KEEP_FREED_TUNABLES
+    assert benchlib.allocator_env(env)["GLIBC_TUNABLES"] == env["GLIBC_TUNABLES"]
+    # glibc's defaults on request: ours removed, the user's kept
+    default = benchlib.allocator_env(env, kept=False)
+    assert default["GLIBC_TUNABLES"] == "glibc.cpu.x86_ibt=on"
+    assert "GLIBC_TUNABLES" not in benchlib.allocator_env({"TTSF_DEFAULT_MALLOC": "1"})
+
+
+
+def test_train_memory_bench_prints_growth_per_allocator():
+    import subprocess
+
+    script = benchlib.ROOT / "bench" / "train_memory.py"
+    cmd = [sys.executable, str(script), "--epochs", "2", "--allocators", "default"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    row = out.strip().splitlines()[-1].split()
+    assert row[0] == "default", out
+    first, last, growth, seconds = map(float, row[1:])
+    assert 100 < first < 10_000 and 100 < last < 10_000 and seconds > 0, out
+    assert growth == pytest.approx(last - first), out  # two epochs: the one step is the growth

@@ -118,10 +118,11 @@ def test_cli_end_to_end(tmp_path):
 
 _FAULTS_OF_A_DECODE = """
 import resource, sys, torch
-from ttsf.tfg.cpu_allocator import keep_freed_memory
+from ttsf.tfg.cpu_allocator import keep_freed_memory_on_cpu
 from ttsf.tfg.generator import LiaFlowGenerator
+assert not keep_freed_memory_on_cpu("cuda:0")  # a GPU's memory is not glibc's: nothing changed
 if sys.argv[1] == "keep":
-    assert keep_freed_memory()
+    assert keep_freed_memory_on_cpu("cpu")
 torch.set_num_threads(1)
 g = LiaFlowGenerator(256, 64, channel_base=4096, max_channels=128).eval()
 with torch.no_grad():
@@ -142,20 +143,27 @@ print(min(faults))
 
 def test_keep_freed_memory_stops_page_faults():
     """A repeated decoder call page-faults its working set again under glibc's defaults, and
-    hardly at all once freed memory is kept (fresh processes: the setting is process-wide)."""
+    hardly at all once freed memory is kept, by mallopt (the inference CLIs) or by the same
+    settings as GLIBC_TUNABLES (the benchmarks' children). Fresh processes: the setting is
+    process-wide."""
     import subprocess
     import sys
 
     if not sys.platform.startswith("linux"):
         pytest.skip("glibc only")
 
-    # glibc's allocator is the subject: drop the jemalloc preload of tools/activate.sh
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MALLOC_CONF")}
+    from ttsf.tfg.cpu_allocator import GLIBC_TUNABLES
 
-    def faults(mode: str) -> int:
+    # glibc's defaults are the reference: drop any tunables and preload of the environment
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "GLIBC_TUNABLES")}
+
+    def faults(mode: str, **extra_env: str) -> int:
         cmd = [sys.executable, "-c", _FAULTS_OF_A_DECODE, mode]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
-        return int(out)
+        run_env = {**env, **extra_env}
+        return int(subprocess.run(cmd, capture_output=True, text=True, check=True,
+                                  env=run_env).stdout)  # fmt: skip
 
     default, kept = faults("default"), faults("keep")
     assert kept * 4 < default, (kept, default)  # typically 0 vs ~45-75k
+    tunables = faults("default", GLIBC_TUNABLES=GLIBC_TUNABLES)
+    assert tunables * 4 < default, (tunables, default)

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> None:
     from PIL import Image
 
     from ttsf.config import build, check_config, load_config
-    from ttsf.tfg.cpu_allocator import keep_freed_memory
+    from ttsf.tfg.cpu_allocator import keep_freed_memory_on_cpu
     from ttsf.tfg.motion_fusion import DEFAULT_MOTION_LAYERS
     from ttsf.tfg.reenactment import animate, load_submodule, to_model_images, to_uint8_frames
     from ttsf.video.io import probe, read_audio, read_video, write_video
@@ -53,8 +53,7 @@ def run(args: argparse.Namespace) -> None:
     load_submodule(generator, state, "face_generator", args.model)
     load_submodule(extractor, state, "motion_extractor", args.model)
     device = torch.device(args.device)
-    if device.type == "cpu":
-        keep_freed_memory()
+    keep_freed_memory_on_cpu(args.device)
     generator.to(device).eval()
     extractor.to(device).eval()
 

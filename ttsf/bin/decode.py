@@ -20,6 +20,7 @@ from pathlib import Path
 from ttsf.config import ConfigError
 from ttsf.data.datadir import read_table
 from ttsf.synthesis import SynthesisError, Synthesizer, load_decode_config
+from ttsf.tfg.cpu_allocator import keep_freed_memory_on_cpu
 from ttsf.utils.fileio import atomic_open
 from ttsf.video.io import read_video
 
@@ -47,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"decode: {exc}", file=sys.stderr)
         return 2
-    synth = Synthesizer.load(args.model, "cuda" if args.ngpu > 0 else "cpu", model_overrides)
+    device = "cuda" if args.ngpu > 0 else "cpu"
+    keep_freed_memory_on_cpu(device)
+    synth = Synthesizer.load(args.model, device, model_overrides)
 
     data = Path(args.data_dir)
     texts, frames = read_table(data / "text"), read_table(data / "frames.scp")

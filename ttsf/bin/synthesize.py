@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ttsf.models.ttsf import SynthesisControls
 from ttsf.synthesis import SynthesisError, Synthesizer
+from ttsf.tfg.cpu_allocator import keep_freed_memory_on_cpu
 from ttsf.utils.precision import PRECISIONS
 
 
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         controls = controls_from_args(args)
         jobs = _jobs(args)
+        keep_freed_memory_on_cpu(args.device)
         synth = Synthesizer.load(args.model, args.device, args.override)
         if args.audio is not None:
             report = synth.animate_audio_to_file(

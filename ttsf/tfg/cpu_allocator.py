@@ -6,8 +6,13 @@ with fresh ``mmap`` pages and returns them on ``free``, so every decoder call pa
 frame, a third of the frame time at batch 8 (bench/tfg_speed.py). Serving them from the heap
 and never trimming it makes the second and later calls reuse the same, already mapped pages.
 
-This changes the allocator of the whole process, so only entry points call it (ttsf-animate,
-the benchmark), never library code.
+This changes the allocator of the whole process, so only the CPU inference entry points call
+it (ttsf-synthesize, ttsf-animate, ttsf.bin.decode, the benchmarks), never library code, and
+not training: a trainer's forked data-loader workers would copy its kept heap page by page
+(measured: 2.9 GB private per worker of the mini recipe's joint stage), while under glibc's
+defaults a training loop's memory stays flat. The benchmarks give it to their child processes
+through :data:`GLIBC_TUNABLES`. (Until 2026-12 tools/activate.sh preloaded jemalloc with
+purging off instead, which grew a training loop by ~100 MB an epoch.)
 """
 
 from __future__ import annotations
@@ -20,9 +25,16 @@ import sys
 log = logging.getLogger(__name__)
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4
+_TOP_PAD = 64 << 20
+
+#: the settings of :func:`keep_freed_memory` as glibc tunables, for a child process's environment
+GLIBC_TUNABLES = (
+    f"glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold={2**64 - 1}"
+    f":glibc.malloc.top_pad={_TOP_PAD}"
+)
 
 
-def keep_freed_memory(top_pad: int = 64 << 20) -> bool:
+def keep_freed_memory(top_pad: int = _TOP_PAD) -> bool:
     """Make glibc malloc serve large blocks from a heap that is never trimmed.
 
     Args:
@@ -44,3 +56,9 @@ def keep_freed_memory(top_pad: int = 64 << 20) -> bool:
     if not ok:
         log.warning("mallopt refused the settings; CPU inference will page-fault more")
     return bool(ok)
+
+
+def keep_freed_memory_on_cpu(device: str) -> bool:
+    """:func:`keep_freed_memory` when ``device`` ("cpu", "cuda:0", ...) is the CPU; a GPU's
+    activations are not glibc's."""
+    return str(device).split(":")[0] == "cpu" and keep_freed_memory()
