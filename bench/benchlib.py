@@ -3,9 +3,9 @@ paper-size TTSF model with random weights.
 
 Timing rules (docs/benchmarks.md): both sides of a comparison run in one process, interleaved
 A/B/A/B after a warm-up, at least 5 repetitions; the table gives the median and the minimum.
-The allocator is glibc malloc keeping freed memory (the ``GLIBC_TUNABLES`` that
-``tools/activate.sh`` gives users): a script started without them re-executes itself with them,
-unless ``TTSF_DEFAULT_MALLOC=1``.
+The allocator is glibc malloc keeping freed memory, as the inference CLIs set it in-process
+(:mod:`ttsf.tfg.cpu_allocator`): a script started without the same ``GLIBC_TUNABLES``
+re-executes itself with them, unless ``TTSF_DEFAULT_MALLOC=1``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ FRAMES_PER_TOKEN = 7
 
 
 def allocator_env(env: dict | None = None, kept: bool = True) -> dict:
-    """``env`` (default: this process's) with glibc told to keep freed memory, as
-    tools/activate.sh does (unless ``TTSF_DEFAULT_MALLOC`` is set or ``kept`` is False: then
-    without those tunables), and this checkout on ``PYTHONPATH``."""
+    """``env`` (default: this process's) with glibc told to keep freed memory, as the inference
+    CLIs do (unless ``TTSF_DEFAULT_MALLOC`` is set or ``kept`` is False: then without those
+    tunables), and this checkout on ``PYTHONPATH``."""
     env = dict(os.environ if env is None else env)
     others = [t for t in env.get("GLIBC_TUNABLES", "").split(":") if t]
     others = [t for t in others if t.split("=")[0] not in _KEPT_NAMES]
@@ -46,7 +46,7 @@ def allocator_env(env: dict | None = None, kept: bool = True) -> dict:
 
 
 def ensure_allocator(python: str | None = None) -> None:
-    """Re-execute this script with the allocator settings of tools/activate.sh (and under the
+    """Re-execute this script with the allocator settings of the inference CLIs (and under the
     interpreter ``python`` if given) unless it already runs that way. Call first thing in
     ``main``: benchmarks are measured in the configuration users get."""
     if os.environ.get("TTSF_BENCH_REEXEC"):
@@ -313,7 +313,7 @@ def add_paper_args(p) -> None:
 
 
 def paper_synthesizer(args):
-    """Under tools/activate.sh's allocator settings and ``args.threads`` threads: a Synthesizer
+    """Under the inference CLIs' allocator settings and ``args.threads`` threads: a Synthesizer
     of the paper-size model with random weights (:func:`make_paper_exp`) on ``args.device``, and
     an aligned portrait png."""
     ensure_allocator()

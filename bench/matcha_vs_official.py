@@ -9,8 +9,8 @@ and of the few packages its model code imports that the project venv lacks (conf
 0.25 with the huggingface_hub it was written for, gdown, rich, rootutils, wget); everything else
 (torch, lightning, hydra...) is read from the project venv through a ``.pth`` file, so the
 project venv is never written to and both models run on the same torch. The script then
-re-executes itself with that venv's Python (under the allocator settings of
-tools/activate.sh) and imports both models.
+re-executes itself with that venv's Python (under the allocator settings of the
+inference CLIs) and imports both models.
 
 Same configuration on both sides (Matcha-TTS defaults: RoPE encoder 192/768 x 6, 1-D U-Net
 decoder 256-256 with transformer blocks, Euler ODE; a 64-d speaker embedding conditions encoder

@@ -47,7 +47,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=10, help="TTS and motion ODE steps")
     p.add_argument("--packed", action="store_true", help="pack the model (stage 7) and use it")
     p.add_argument("--allocators", nargs="+", default=["kept"], choices=["kept", "default"],
-                   help="glibc malloc keeping freed memory (tools/activate.sh), or its defaults")
+                   help="glibc malloc keeping freed memory (as the CLI sets it), or its defaults")
     p.add_argument("--device", default="cpu")
     p.add_argument("--work_dir", type=Path, default=benchlib.ROOT / "bench" / ".work")
     args = p.parse_args()

@@ -63,8 +63,8 @@ def main() -> None:
     p.add_argument("--default_malloc", action="store_true", help="leave glibc malloc as is")
     args = p.parse_args()
     if args.default_malloc and "glibc.malloc" in os.environ.get("GLIBC_TUNABLES", ""):
-        sys.exit("--default_malloc: GLIBC_TUNABLES (set by tools/activate.sh) already keeps freed "
-                 "memory; run `env -u GLIBC_TUNABLES python bench/tfg_speed.py --default_malloc`")
+        sys.exit("--default_malloc: GLIBC_TUNABLES already keeps freed memory; run "
+                 "`env -u GLIBC_TUNABLES python bench/tfg_speed.py --default_malloc`")
     kept = False if args.default_malloc else keep_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)

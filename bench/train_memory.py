@@ -8,8 +8,8 @@ same 8 batches every epoch, so a healthy loop's memory is flat after the first e
 resident set (``/proc/self/smaps_rollup``) every 5 epochs, then per allocator the growth in MB
 per epoch after epoch 1 and the seconds per epoch.
 
-* ``kept``: glibc malloc keeping freed memory, as tools/activate.sh sets it (``GLIBC_TUNABLES``);
-* ``default``: glibc malloc's defaults;
+* ``kept``: glibc malloc keeping freed memory (``GLIBC_TUNABLES``), as the inference CLIs set it;
+* ``default``: glibc malloc's defaults, which training runs under;
 * ``jemalloc_nopurge``: jemalloc preloaded with purging off, tools/activate.sh's choice until
   2026-12 (skipped when libjemalloc is not installed). Measured then: 733 -> 1236 MB over 25
   epochs, against flat for the other two.
