@@ -35,7 +35,9 @@ def allocator_env(env: dict | None = None, kept: bool = True) -> dict:
     env = dict(os.environ if env is None else env)
     others = [t for t in env.get("GLIBC_TUNABLES", "").split(":") if t]
     others = [t for t in others if t.split("=")[0] not in _KEPT_NAMES]
-    if kept and not env.get("TTSF_DEFAULT_MALLOC"):
+    if not kept:
+        env["TTSF_DEFAULT_MALLOC"] = "1"  # the CLIs' own keep_freed_memory() stands down too
+    elif not env.get("TTSF_DEFAULT_MALLOC"):
         others.append(KEEP_FREED_TUNABLES)
     if others:
         env["GLIBC_TUNABLES"] = ":".join(others)

@@ -69,6 +69,7 @@ def test_allocator_env_keeps_freed_memory_as_activate_sh_does():
     # glibc's defaults on request: ours removed, the user's kept
     default = benchlib.allocator_env(env, kept=False)
     assert default["GLIBC_TUNABLES"] == "glibc.cpu.x86_ibt=on"
+    assert default["TTSF_DEFAULT_MALLOC"] == "1"  # so that ttsf-synthesize's mallopt stands down
     assert "GLIBC_TUNABLES" not in benchlib.allocator_env({"TTSF_DEFAULT_MALLOC": "1"})
 
 

@@ -123,6 +123,9 @@ from ttsf.tfg.generator import LiaFlowGenerator
 assert not keep_freed_memory_on_cpu("cuda:0")  # a GPU's memory is not glibc's: nothing changed
 if sys.argv[1] == "keep":
     assert keep_freed_memory_on_cpu("cpu")
+if sys.argv[1] == "opted_out":
+    assert not keep_freed_memory_on_cpu("cpu")
+    sys.exit(print(0))
 torch.set_num_threads(1)
 g = LiaFlowGenerator(256, 64, channel_base=4096, max_channels=128).eval()
 with torch.no_grad():
@@ -155,7 +158,8 @@ def test_keep_freed_memory_stops_page_faults():
     from ttsf.tfg.cpu_allocator import GLIBC_TUNABLES
 
     # glibc's defaults are the reference: drop any tunables and preload of the environment
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "GLIBC_TUNABLES")}
+    drop = ("LD_PRELOAD", "GLIBC_TUNABLES", "TTSF_DEFAULT_MALLOC")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
 
     def faults(mode: str, **extra_env: str) -> int:
         cmd = [sys.executable, "-c", _FAULTS_OF_A_DECODE, mode]
@@ -167,3 +171,4 @@ def test_keep_freed_memory_stops_page_faults():
     assert kept * 4 < default, (kept, default)  # typically 0 vs ~45-75k
     tunables = faults("default", GLIBC_TUNABLES=GLIBC_TUNABLES)
     assert tunables * 4 < default, (tunables, default)
+    faults("opted_out", TTSF_DEFAULT_MALLOC="1")  # asserts that the CLIs' call stands down

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 import sys
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,10 @@ def keep_freed_memory(top_pad: int = _TOP_PAD) -> bool:
     Args:
         top_pad: extra bytes to grow the heap by at a time.
     Returns:
-        whether the settings took effect (False off glibc Linux).
+        whether the settings took effect (False off glibc Linux, or when the environment sets
+        ``TTSF_DEFAULT_MALLOC``: the opt-out, for comparing with glibc's defaults).
     """
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or os.environ.get("TTSF_DEFAULT_MALLOC"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
