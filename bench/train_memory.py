@@ -1,10 +1,16 @@
 """Resident memory of a joint training loop by epoch, under each allocator setting.
 
     python bench/train_memory.py [--epochs 30] [--allocators kept default jemalloc_nopurge]
+    # a recipe's own config, from its directory (dumps hold paths relative to it):
+    cd egs/mini && python ../../bench/train_memory.py --config conf/train_ttsf.yaml \
+        --data dump/train --batches 4 \
+        --override losses.sync.conf.syncnet_path=exp/syncnet/syncnet.pth
 
 Each allocator runs in a fresh process (the setting is process-wide): generator and
-discriminator steps of the tiny joint config (test/fixtures/tiny_dump.py, one thread) over the
-same 8 batches every epoch, so a healthy loop's memory is flat after the first epoch. Prints the
+discriminator steps of a joint config over the same batches every epoch (one thread), so a
+healthy loop's memory is flat after the first epoch. By default the tiny test config on a tiny
+dump (test/fixtures/tiny_dump.py, 8 batches); ``--config``/``--data`` take a recipe's own
+(random weights; its first ``--batches`` batches). Prints the
 resident set (``/proc/self/smaps_rollup``) every 5 epochs, then per allocator the growth in MB
 per epoch after epoch 1 and the seconds per epoch.
 
@@ -55,7 +61,7 @@ def allocator_envs(names: list[str]) -> dict[str, dict]:
     return envs
 
 
-def child(epochs: int, work: Path) -> None:
+def child(args: argparse.Namespace) -> None:
     """The training loop; prints ``epoch rss_mb seconds`` lines."""
     import torch
 
@@ -63,23 +69,29 @@ def child(epochs: int, work: Path) -> None:
     from tiny_dump import TINY_JOINT, make_dump
 
     import ttsf.tasks  # noqa: F401  (registers the tasks)
+    from ttsf.config import load_config
     from ttsf.registry import get_registry
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    if not (work / "train").is_dir():
-        make_dump(work, n_utt=16, set_name="train")
+    if args.config:
+        cfg, data = load_config(args.config, args.override), str(args.data)
+    else:
+        cfg, data = TINY_JOINT, str(args.work_dir / "train")
+        if not Path(data).is_dir():
+            make_dump(args.work_dir, n_utt=16, set_name="train")
     task = get_registry("task").build("ttsf")
-    dataset = task.build_dataset(TINY_JOINT, str(work / "train"), train=True)
-    collate = task.collate_fn(TINY_JOINT)
-    batches = [collate([dataset[i], dataset[i + 1]]) for i in range(0, 16, 2)]
-    model = task.build_model(TINY_JOINT, str(work / "train"))
+    dataset = task.build_dataset(cfg, data, train=True)
+    collate = task.collate_fn(cfg)
+    size = cfg["batch_size"]
+    batches = [collate([dataset[i * size + j] for j in range(size)]) for i in range(args.batches)]
+    model = task.build_model(cfg, data)
     params = {True: [], False: []}
     for name, p in model.named_parameters():
         params[name.startswith("discriminator")].append(p)
     optims = [torch.optim.Adam(params[False], 1e-4), torch.optim.Adam(params[True], 1e-4)]
     t0 = time.perf_counter()
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, args.epochs + 1):
         for batch in batches:
             for optim_idx, optim in enumerate(optims):
                 optim.zero_grad()
@@ -93,18 +105,27 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--allocators", nargs="+", default=["kept", "default", "jemalloc_nopurge"],
                    choices=["kept", "default", "jemalloc_nopurge"])  # fmt: skip
+    p.add_argument("--config", type=Path, help="a joint training config (default: the tiny one)")
+    p.add_argument("--data", type=Path, help="its dump dir, e.g. egs/mini/dump/train")
+    p.add_argument("--override", nargs="*", default=[], help="config overrides, key=value")
+    p.add_argument("--batches", type=int, default=8)
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--work_dir", type=Path, default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if (args.config is None) != (args.data is None):
+        p.error("--config and --data go together")
     if args.child:
-        child(args.epochs, args.work_dir)
+        child(args)
         return
     print(benchlib.machine_header(1))
     summary = []
     with tempfile.TemporaryDirectory() as work:
         for name, env in allocator_envs(args.allocators).items():
             cmd = [sys.executable, __file__, "--child", "--epochs", str(args.epochs),
-                   "--work_dir", work]  # fmt: skip
+                   "--work_dir", work, "--batches", str(args.batches)]  # fmt: skip
+            if args.config:
+                cmd += ["--config", str(args.config), "--data", str(args.data),
+                        "--override", *args.override]  # fmt: skip
             env["OMP_NUM_THREADS"] = "1"
             out = subprocess.run(cmd, env=env, capture_output=True, text=True)
             if out.returncode:

@@ -8,9 +8,9 @@ and never trimming it makes the second and later calls reuse the same, already m
 
 This changes the allocator of the whole process, so only the CPU inference entry points call
 it (ttsf-synthesize, ttsf-animate, ttsf.bin.decode, the benchmarks), never library code, and
-not training: a trainer's forked data-loader workers would copy its kept heap page by page
-(measured: 2.9 GB private per worker of the mini recipe's joint stage), while under glibc's
-defaults a training loop's memory stays flat. The benchmarks give it to their child processes
+not training: under glibc's defaults a training loop's memory stays flat, while a kept heap
+made the mini recipe's joint stage larger (trainer 3.5-3.7 GB, data-loader worker 2.9 GB
+private, against 2.9-3.1 and 1.9-2.2 GB). The benchmarks give it to their child processes
 through :data:`GLIBC_TUNABLES`. (Until 2026-12 tools/activate.sh preloaded jemalloc with
 purging off instead, which grew a training loop by ~100 MB an epoch.)
 """
