@@ -84,6 +84,9 @@ def child(args: argparse.Namespace) -> None:
     dataset = task.build_dataset(cfg, data, train=True)
     collate = task.collate_fn(cfg)
     size = cfg["batch_size"]
+    if len(dataset) < size * args.batches:
+        sys.exit(f"{data} holds {len(dataset)} utterances; {args.batches} batches of {size} need "
+                 f"{size * args.batches}: pass a smaller --batches")
     batches = [collate([dataset[i * size + j] for j in range(size)]) for i in range(args.batches)]
     model = task.build_model(cfg, data)
     params = {True: [], False: []}
