@@ -12,5 +12,5 @@ export PYTHONPATH="${_ttsf_tools}/..${PYTHONPATH:+:${PYTHONPATH}}"
 # decoding) make glibc keep freed memory themselves (ttsf/tfg/cpu_allocator.py), and training
 # keeps glibc's defaults, under which its memory stays flat. Until 2026-12 this preloaded
 # jemalloc with purging off, which grew a training process by ~100 MB an epoch
-# (docs/benchmarks.md, "The allocator").
+# (docs/benchmarks.md, "The allocator users get").
 unset _ttsf_tools

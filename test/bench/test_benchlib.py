@@ -60,7 +60,7 @@ def test_count_flops_of_a_matmul_and_the_matmul_reference():
     assert benchlib.gflops_of_matmul([2.0, 1.0], n=1000) == pytest.approx(2.0)
 
 
-def test_allocator_env_keeps_freed_memory_as_activate_sh_does():
+def test_allocator_env_keeps_freed_memory_as_the_inference_clis_do():
     env = benchlib.allocator_env({"PATH": "/bin", "GLIBC_TUNABLES": "glibc.cpu.x86_ibt=on"})
     assert str(benchlib.ROOT) in env["PYTHONPATH"].split(":")
     # the user's own tunables stay; ours are added once, even when applied twice
@@ -71,7 +71,6 @@ def test_allocator_env_keeps_freed_memory_as_activate_sh_does():
     assert default["GLIBC_TUNABLES"] == "glibc.cpu.x86_ibt=on"
     assert default["TTSF_DEFAULT_MALLOC"] == "1"  # so that ttsf-synthesize's mallopt stands down
     assert "GLIBC_TUNABLES" not in benchlib.allocator_env({"TTSF_DEFAULT_MALLOC": "1"})
-
 
 
 def test_train_memory_bench_prints_growth_per_allocator():
