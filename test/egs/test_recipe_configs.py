@@ -3,6 +3,7 @@
 component name, a ``_conf`` key or a top-level key nothing reads is caught here, not an hour
 into a recipe."""
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,6 @@ def test_config_passes_the_trainers_check(path):
     cfg = load_config(path)
     task_cls = get_registry("task").get(_task(path))
     check_config(cfg, task_cls.families, other_keys=(*TRAINER_KEYS, *task_cls.other_keys))
+    # the trainer starts data-loader workers by forkserver: they receive collate_fn pickled
+    collate = task_cls().collate_fn(cfg)
+    assert callable(pickle.loads(pickle.dumps(collate)))

@@ -43,6 +43,25 @@ def test_resume_replays_the_same_steps(tmp_path, gan, ema):
         torch.testing.assert_close(full.ema.shadow, second.ema.shadow)
 
 
+@pytest.mark.parametrize("method", ["forkserver", "fork"])
+def test_data_loader_workers_give_the_batches_the_main_process_does(tmp_path, method):
+    inline = make_trainer(tmp_path / "inline", max_steps=6)
+    inline_losses = record_losses(inline)
+    inline.run()
+    workers = make_trainer(
+        tmp_path / method, max_steps=6, num_workers=1, worker_start_method=method
+    )
+    worker_losses = record_losses(workers)
+    workers.run()
+    assert len(worker_losses) == 6
+    for a, b in zip(inline_losses, worker_losses, strict=True):
+        assert a == pytest.approx(b, rel=1e-6)
+    with pytest.raises(ValueError, match="worker_start_method must be one of"):
+        make_trainer(tmp_path / "bad", worker_start_method="thread")
+    if sys.platform.startswith("linux"):  # workers never start as copies of the trainer
+        assert inline.opts.worker_start_method == "forkserver"
+
+
 def test_training_learns_and_averages_nbest(tmp_path):
     trainer = make_trainer(tmp_path, max_epoch=4)
     losses = record_losses(trainer)

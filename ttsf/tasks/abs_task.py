@@ -98,6 +98,7 @@ TRAINER_KEYS = (
     "max_steps",
     "batch_size",
     "num_workers",
+    "worker_start_method",
     "grad_clip",
     "accum_grad",
     "keep_nbest_models",

@@ -44,6 +44,7 @@ same windows.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import logging
 from pathlib import Path
@@ -165,24 +166,22 @@ class JointDataset(TTSDataset):
         return item
 
 
-def collate_joint(n_recon: int) -> Callable[[list[dict]], dict]:
-    def collate(batch: list[dict]) -> dict:
-        out = collate_tts(batch)
-        lengths = torch.tensor([b["window"].shape[0] for b in batch])
-        window = torch.zeros(len(batch), int(lengths.max()), *batch[0]["window"].shape[1:])
-        for i, b in enumerate(batch):
-            window[i, : len(b["window"])] = b["window"]
-        out.update(
-            source=torch.stack([b["source"] for b in batch]),
-            window=window,
-            window_lengths=lengths,
-            window_start=torch.tensor([b["window_start"] for b in batch]),
-            recon_start=torch.tensor([b["recon_start"] for b in batch]),
-            n_recon=n_recon,
-        )
-        return out
-
-    return collate
+def collate_joint(batch: list[dict], n_recon: int) -> dict:
+    """Items of :class:`JointDataset` -> the joint model's batch (windows zero-padded)."""
+    out = collate_tts(batch)
+    lengths = torch.tensor([b["window"].shape[0] for b in batch])
+    window = torch.zeros(len(batch), int(lengths.max()), *batch[0]["window"].shape[1:])
+    for i, b in enumerate(batch):
+        window[i, : len(b["window"])] = b["window"]
+    out.update(
+        source=torch.stack([b["source"] for b in batch]),
+        window=window,
+        window_lengths=lengths,
+        window_start=torch.tensor([b["window_start"] for b in batch]),
+        recon_start=torch.tensor([b["recon_start"] for b in batch]),
+        n_recon=n_recon,
+    )
+    return out
 
 
 @task_registry.register("ttsf")
@@ -328,7 +327,8 @@ class TTSFTask(AbsTask):
         )
 
     def collate_fn(self, cfg: dict) -> Callable[[list[dict]], dict]:
-        return collate_joint(cfg.get("n_recon", 5))
+        # a partial, not a closure: data-loader workers that are not forked unpickle it
+        return functools.partial(collate_joint, n_recon=cfg.get("n_recon", 5))
 
     def build_optimizers(self, cfg: dict, model: nn.Module) -> list[torch.optim.Optimizer]:
         """Adam for everything but D (``lr_scale: {module prefix: factor}`` scales the learning

@@ -79,6 +79,11 @@ class SegmentDataset(UtteranceDataset):
         }
 
 
+def collate_segments(batch: list[dict]) -> dict[str, torch.Tensor]:
+    """Equal-length items of :class:`SegmentDataset` -> {"wav": (B, T), "mel": (B, n_mels, F)}."""
+    return {k: torch.stack([b[k] for b in batch]) for k in ("wav", "mel")}
+
+
 @task_registry.register("vocoder")
 class VocoderTask(AbsTask):
     families = ("vocoder",)
@@ -100,7 +105,7 @@ class VocoderTask(AbsTask):
         )
 
     def collate_fn(self, cfg: dict) -> Callable[[list[dict]], dict]:
-        return lambda batch: {k: torch.stack([b[k] for b in batch]) for k in ("wav", "mel")}
+        return collate_segments
 
     def build_optimizers(self, cfg: dict, model: nn.Module) -> list[torch.optim.Optimizer]:
         conf = cfg.get("optim_conf") or {"lr": 2e-4, "betas": [0.8, 0.99]}  # HiFi-GAN's

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -50,6 +51,14 @@ class TrainerOptions:
     max_steps: int | None = None
     batch_size: int = 16
     num_workers: int = 0
+    # how data-loader workers start (multiprocessing): "forkserver" forks them from a small
+    # server process, so a worker holds the dataset and its batches only. "fork" copies the
+    # trainer, and as the trainer rewrites its heap every step each worker is left owning the
+    # pages it inherited: 1.9-2.9 GB per worker in the mini recipe's joint stage on the CPU,
+    # against 0.26 GB from a forkserver (bench/worker_memory.py, docs/benchmarks.md). The
+    # dataset and collate_fn must pickle for "forkserver" and "spawn". None: "forkserver"
+    # where the platform has it, else "spawn".
+    worker_start_method: str | None = None
     grad_clip: float | None = None
     keep_nbest_models: int = 5
     best_model_criterion: tuple[str, str] = ("loss", "min")
@@ -64,6 +73,14 @@ class TrainerOptions:
         fields = cls.__dataclass_fields__
         opts = cls(**{k: cfg[k] for k in fields if k in cfg})
         opts.best_model_criterion = tuple(opts.best_model_criterion)
+        methods = multiprocessing.get_all_start_methods()
+        if opts.worker_start_method is None:
+            opts.worker_start_method = "forkserver" if "forkserver" in methods else "spawn"
+        if opts.worker_start_method not in methods:
+            raise ValueError(
+                f"worker_start_method must be one of {methods} on this platform, "
+                f"got {opts.worker_start_method!r}"
+            )
         if opts.best_model_criterion[1] not in ("min", "max"):
             raise ValueError(
                 f"best_model_criterion must be [stat, min|max], got {opts.best_model_criterion}"
@@ -226,10 +243,22 @@ class Trainer:
             batch_sampler=[b for b in local if b],
             collate_fn=self.collate,
             num_workers=self.opts.num_workers,
+            multiprocessing_context=self._worker_context(dataset),
             # an explicit generator keeps worker seeding off the global RNG, so a resumed run
             # draws the same random numbers as an uninterrupted one
             generator=torch.Generator().manual_seed(self.opts.seed + epoch),
         )
+
+    def _worker_context(self, dataset: Dataset) -> multiprocessing.context.BaseContext | None:
+        """The data-loader workers' start method (``worker_start_method``); None without them.
+        A forkserver imports torch and the dataset's module once, so each epoch's worker starts
+        in well under a second."""
+        if self.opts.num_workers == 0:
+            return None
+        ctx = multiprocessing.get_context(self.opts.worker_start_method)
+        if self.opts.worker_start_method == "forkserver":
+            ctx.set_forkserver_preload(["torch", type(dataset).__module__])
+        return ctx
 
     def _batches(self, dataset: Dataset, epoch: int, shuffle: bool) -> list[list[int]]:
         lengths = getattr(dataset, "lengths", None) or [1] * len(dataset)
