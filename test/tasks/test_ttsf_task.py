@@ -463,6 +463,35 @@ def test_canonical_codes_choose_what_the_canonical_term_steadies(dump):
             task.build_model({**TINY_JOINT, "model_conf": bad}, str(dump))
 
 
+@pytest.mark.parametrize("to_encoder", [1.0, 0.0])
+def test_voice_canonical_grad_to_encoder_leaves_the_steadying_to_m_v(dump, to_encoder):
+    """With only the canonical term on the voice's codes, M_v always learns; E learns from it
+    at scale 1 and not at 0."""
+    task = get_registry("task").build("ttsf")
+    cfg = {**TINY_JOINT,
+           "model_conf": {"voice_from": "f_id_voice_extractor", "canonical_codes": ["voice"],
+                          "voice_canonical_grad_to_encoder": to_encoder},
+           "losses": {**TINY_JOINT["losses"], "canonical": {"name": "code_consistency"}},
+           "loss_weights": {k: 0.0 for k in TINY_JOINT["loss_weights"]}
+           | {"lambda_canonical": 1.0}}  # fmt: skip
+    torch.manual_seed(0)
+    model = task.build_model(cfg, str(dump))
+    ds = task.build_dataset(cfg, str(dump), train=True)
+    out = model(**task.collate_fn(cfg)([ds[i] for i in range(2)]), optim_idx=0)
+    assert out["stats"]["canonical_voice"] > 0
+    out["loss"].backward()
+
+    def grad_norm(module: torch.nn.Module) -> float:
+        return sum(float(p.grad.abs().sum()) for p in module.parameters() if p.grad is not None)
+
+    assert grad_norm(model.voice_motion_extractor) > 0
+    assert (grad_norm(model.face_generator.encoder) > 0) == (to_encoder > 0)
+    with pytest.raises(ValueError, match="voice_canonical_grad_to_encoder must be in"):
+        task.build_model({**cfg, "model_conf": {**cfg["model_conf"],
+                                                "voice_canonical_grad_to_encoder": 2.0}},
+                         str(dump))  # fmt: skip
+
+
 def test_blank_lower_half_leaves_the_upper_half_and_its_input_alone():
     frames = torch.rand(2, 5, 3, 9, 8) * 2 - 1
     before = frames.clone()

@@ -107,6 +107,11 @@ class TTSF(FaceGAN):
         the renderer's; under ``mask_lower_face`` M reads blanked frames) and "voice"
         (f_s - M_v(f_s), logged as ``canonical_voice``; needs M_v). None: "f_id", and "voice"
         too when M_v exists.
+    voice_canonical_grad_to_encoder: the scale of the gradient the ``canonical`` term on the
+        voice's codes sends into E through f_s (1: as every other term). 0 leaves the steadying
+        to M_v alone: E, which the renderer and the f_v ablation read too, is not asked to
+        drop the pose (or the mouth) from f_s for the voice's sake, so the two runs' E learn
+        the same and differ only in what the TTS reads. Not in the paper.
     mask_lower_face: read every motion code from frames with the lower half blanked, so the
         mouth can only come from the lip features (:mod:`ttsf.tfg.lower_face_mask`; the paper
         keeps it off).
@@ -147,6 +152,7 @@ class TTSF(FaceGAN):
         voice_from: str = "f_id",
         voice_extractor: bool = False,
         canonical_codes: tuple[str, ...] | None = None,
+        voice_canonical_grad_to_encoder: float = 1.0,
         mask_lower_face: bool = False,
         lip_grad_to_tts: bool = True,
         frame_grad_to_encoder: float = 1.0,
@@ -176,12 +182,11 @@ class TTSF(FaceGAN):
                 f"only when the model has M_v (voice_extractor: true), got {list(canonical_codes)}"
             )
         self.canonical_codes = tuple(canonical_codes)
+        self.voice_canonical_grad_to_encoder = _unit_scale(
+            "voice_canonical_grad_to_encoder", voice_canonical_grad_to_encoder
+        )
         self.lip_grad_to_tts = lip_grad_to_tts
-        if not 0.0 <= frame_grad_to_encoder <= 1.0:
-            raise ValueError(
-                f"model_conf.frame_grad_to_encoder must be in [0, 1], got {frame_grad_to_encoder}"
-            )
-        self.frame_grad_to_encoder = float(frame_grad_to_encoder)
+        self.frame_grad_to_encoder = _unit_scale("frame_grad_to_encoder", frame_grad_to_encoder)
         if duration_pose_sentences < 1:
             raise ValueError(
                 f"model_conf.duration_pose_sentences must be >= 1, got {duration_pose_sentences}"
@@ -292,7 +297,8 @@ class TTSF(FaceGAN):
             total = total + self._w("duration_pose") * value
         if "voice" in self.canonical_codes and self._on("canonical"):
             # M_v's own steadying: its codes of one clip should agree, as M's do (frame_losses)
-            value = self.losses["canonical"](self.voice_extractor_codes(clip_codes["f_s"]))
+            clip_f_s = _scale_grad(clip_codes["f_s"], self.voice_canonical_grad_to_encoder)
+            value = self.losses["canonical"](self.voice_extractor_codes(clip_f_s))
             stats["canonical_voice"] = value.detach()
             total = total + self._w("canonical") * value
         if "f_id" not in self.canonical_codes:
@@ -456,6 +462,13 @@ class TTSF(FaceGAN):
 def _full_precision(x):
     """bfloat16 results of an autocast region -> float32 for the caller; anything else as is."""
     return x.float() if isinstance(x, torch.Tensor) and x.dtype == torch.bfloat16 else x
+
+
+def _unit_scale(name: str, value: float) -> float:
+    """A gradient scale of model_conf, checked to lie in [0, 1]."""
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"model_conf.{name} must be in [0, 1], got {value}")
+    return float(value)
 
 
 def _scale_grad(x: torch.Tensor, scale: float) -> torch.Tensor:
