@@ -9,12 +9,11 @@ and never trimming it makes the second and later calls reuse the same, already m
 This changes the allocator of the whole process, so only the CPU inference entry points call
 it (ttsf-synthesize, ttsf-animate, ttsf.bin.decode, the benchmarks), never library code, and
 not training: under glibc's defaults a training loop's memory stays flat, while a kept heap
-made the mini recipe's joint stage larger (trainer 3.5-3.7 GB, data-loader worker 2.9 GB
-private, against 2.9-3.1 and 1.9-2.2 GB), though the defaults' epochs took 10% longer on the
-CPU (docs/benchmarks.md; the kept heap for training is an option, not measured over a whole
-run). The benchmarks give it to their child processes through :data:`GLIBC_TUNABLES`. (Until
-2026-12 tools/activate.sh preloaded jemalloc with purging off instead, which grew a training
-loop by ~100 MB an epoch.)
+made the mini recipe's joint trainer larger (3.5-3.7 GB through a 12-epoch run, against
+2.9-3.4 GB), though the defaults' epochs took 10% longer on the CPU (docs/benchmarks.md: the
+kept heap for training is an option). The benchmarks give it to their child processes through
+:data:`GLIBC_TUNABLES`. (Until 2026-12 tools/activate.sh preloaded jemalloc with purging off
+instead, which grew a training loop by ~100 MB an epoch.)
 """
 
 from __future__ import annotations
