@@ -62,6 +62,13 @@ def test_data_loader_workers_give_the_batches_the_main_process_does(tmp_path, me
         assert inline.opts.worker_start_method == "forkserver"
 
 
+def test_a_collate_fn_that_does_not_pickle_gets_a_clear_error(tmp_path):
+    trainer = make_trainer(tmp_path, max_steps=1, num_workers=1)
+    trainer.collate = lambda items: items  # a closure cannot reach a forkserver's worker
+    with pytest.raises(TypeError, match="do not pickle.*or set worker_start_method: fork"):
+        trainer.run()
+
+
 def test_training_learns_and_averages_nbest(tmp_path):
     trainer = make_trainer(tmp_path, max_epoch=4)
     losses = record_losses(trainer)

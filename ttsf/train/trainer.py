@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import multiprocessing
+import pickle
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -251,12 +252,23 @@ class Trainer:
 
     def _worker_context(self, dataset: Dataset) -> multiprocessing.context.BaseContext | None:
         """The data-loader workers' start method (``worker_start_method``); None without them.
-        A forkserver imports torch and the dataset's module once, so each epoch's worker starts
-        in well under a second."""
+        A forkserver imports torch and the dataset's module once, so each epoch's worker does
+        not import them again."""
         if self.opts.num_workers == 0:
             return None
-        ctx = multiprocessing.get_context(self.opts.worker_start_method)
-        if self.opts.worker_start_method == "forkserver":
+        method = self.opts.worker_start_method
+        if method != "fork":  # fail here, not in a worker with a bare pickling error
+            try:
+                pickle.dumps((dataset, self.collate))
+            except Exception as e:
+                raise TypeError(
+                    f"worker_start_method '{method}' sends the dataset ({type(dataset).__name__})"
+                    f" and collate_fn to each data-loader worker pickled, and they do not pickle:"
+                    f" {e}. Make them picklable (module-level classes and functions, "
+                    "functools.partial for arguments) or set worker_start_method: fork"
+                ) from e
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
             ctx.set_forkserver_preload(["torch", type(dataset).__module__])
         return ctx
 
