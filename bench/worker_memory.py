@@ -14,7 +14,8 @@ proportional set (PSS, shared pages counted once), and the seconds per epoch.
 
 Why: a forked worker shares the trainer's pages until the trainer writes them, and the
 trainer rewrites its heap every step, so a worker forked from a 3 GB trainer ends up owning
-the heap it inherited (measured 2.5-2.9 GB per worker in the mini joint stage, 2026-12-07).
+the heap it inherited (measured 1.9-2.2 GB per worker in the mini joint stage under glibc's
+defaults, 2.5-2.9 GB under the kept heap, 2026-12-07).
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def _is_worker(pid: int) -> bool:
     """Whether a descendant of the trainer is a data-loader worker: not multiprocessing's
     resource tracker, nor the forkserver itself (whose forks keep its command line)."""
@@ -107,13 +115,6 @@ def sample(root: int) -> tuple[int, int, int]:
                for pid, r in rollups.items() if pid != root and _is_worker(pid)]  # fmt: skip
     pss = sum(r.get("Pss", 0) for r in rollups.values())
     return rollups[root].get("Rss", 0) // 1024, max(private, default=0) // 1024, pss // 1024
-
-
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 def run(method: str, args: argparse.Namespace, data: Path, work: Path) -> dict:

@@ -9,7 +9,7 @@ and never trimming it makes the second and later calls reuse the same, already m
 This changes the allocator of the whole process, so only the CPU inference entry points call
 it (ttsf-synthesize, ttsf-animate, ttsf.bin.decode, the benchmarks), never library code, and
 not training: under glibc's defaults a training loop's memory stays flat, while a kept heap
-made the mini recipe's joint trainer larger (3.5-3.7 GB through a 12-epoch run, against
+made the mini recipe's joint trainer larger (3.5-3.8 GB through a 12-epoch run, against
 2.9-3.4 GB), though the defaults' epochs took 10% longer on the CPU (docs/benchmarks.md: the
 kept heap for training is an option). The benchmarks give it to their child processes through
 :data:`GLIBC_TUNABLES`. (Until 2026-12 tools/activate.sh preloaded jemalloc with purging off
