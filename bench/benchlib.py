@@ -71,6 +71,20 @@ def allocator() -> str:
     return "glibc malloc, default settings"
 
 
+def smaps_rollup(pid: int | str = "self") -> dict[str, int]:
+    """The kB fields of ``/proc/<pid>/smaps_rollup`` (Rss, Pss, Private_Dirty, ...); {} once
+    the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return {}
+    fields = {}
+    for line in text.splitlines()[1:]:  # the first line names the address range
+        key, value = line.split(":", 1)
+        fields[key] = int(value.split()[0])
+    return fields
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -39,9 +38,6 @@ _JEMALLOC_LIBS = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
                   "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2")  # fmt: skip
 
 
-def rss_mb() -> int:
-    text = Path("/proc/self/smaps_rollup").read_text()
-    return int(re.search(r"Rss:\s+(\d+)", text).group(1)) // 1024
 
 
 def allocator_envs(names: list[str]) -> dict[str, dict]:
@@ -100,7 +96,8 @@ def child(args: argparse.Namespace) -> None:
                 optim.zero_grad()
                 model(**batch, optim_idx=optim_idx)["loss"].backward()
                 optim.step()
-        print(epoch, rss_mb(), f"{time.perf_counter() - t0:.1f}", flush=True)
+        rss_mb = benchlib.smaps_rollup()["Rss"] // 1024
+        print(epoch, rss_mb, f"{time.perf_counter() - t0:.1f}", flush=True)
 
 
 def main() -> None:

@@ -27,49 +27,30 @@ import tempfile
 import time
 from pathlib import Path
 
+from ttsf.data.datadir import PER_UTT, read_table, write_data_dir
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib  # noqa: E402
 
-#: the dump's tables keyed by utterance; the rest of a dump dir (data/) is read through them
-_UTT_TABLES = ("feats.scp", "frames.scp", "text", "token_int", "utt2dur", "utt2num_frames",
-               "utt2num_video_frames", "utt2spk", "video.scp", "wav.scp")  # fmt: skip
-
 
 def subset_dump(src: Path, dst: Path, n: int) -> Path:
-    """The first ``n`` utterances (sorted ids) of dump dir ``src`` as a dump dir ``dst``; what
-    the tasks read beside a dump dir (token_list/, feats_stats.npz) is linked beside it."""
-    utts = sorted(line.split(maxsplit=1)[0] for line in (src / "text").read_text().splitlines())
+    """The first ``n`` utterances of dump dir ``src`` as a dump dir ``dst`` (written and checked
+    by :func:`write_data_dir`); what the tasks read beside a dump dir (token_list/,
+    feats_stats.npz) is linked beside it."""
+    utts = list(read_table(src / "utt2spk"))  # in the tables' (byte) order
     if len(utts) < n:
         raise SystemExit(f"{src} holds {len(utts)} utterances; pass --utterances <= {len(utts)}")
-    keep = set(utts[:n])
-    dst.mkdir(parents=True)
+    keep = utts[:n]
+    dst.parent.mkdir(parents=True)
     for shared in src.resolve().parent.iterdir():
         if not (shared / "text").is_file():  # not another dump dir
             (dst.parent / shared.name).symlink_to(shared)
-    for name in _UTT_TABLES:
+    tables = {}
+    for name in PER_UTT:
         if (src / name).is_file():
-            lines = (src / name).read_text().splitlines()
-            kept = [ln for ln in lines if ln.split(maxsplit=1)[0] in keep]
-            (dst / name).write_text("".join(f"{ln}\n" for ln in kept))
-    spk2utt = {}
-    for line in (dst / "utt2spk").read_text().splitlines():
-        utt, spk = line.split()
-        spk2utt.setdefault(spk, []).append(utt)
-    (dst / "spk2utt").write_text("".join(f"{s} {' '.join(u)}\n" for s, u in spk2utt.items()))
-    return dst
-
-
-def _rollup(pid: int) -> dict[str, int]:
-    """kB fields of /proc/<pid>/smaps_rollup ({} once the process is gone)."""
-    try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return {}
-    out = {}
-    for line in text.splitlines()[1:]:
-        key, value = line.split(":", 1)
-        out[key] = int(value.split()[0])
-    return out
+            table = read_table(src / name)
+            tables[name] = {utt: table[utt] for utt in keep}
+    return write_data_dir(dst, tables)
 
 
 def _children(pid: int) -> list[int]:
@@ -110,7 +91,7 @@ def sample(root: int) -> tuple[int, int, int]:
         children = _children(todo.pop())
         tree += children
         todo += children
-    rollups = {pid: _rollup(pid) for pid in tree}
+    rollups = {pid: benchlib.smaps_rollup(pid) for pid in tree}
     private = [r.get("Private_Clean", 0) + r.get("Private_Dirty", 0)
                for pid, r in rollups.items() if pid != root and _is_worker(pid)]  # fmt: skip
     pss = sum(r.get("Pss", 0) for r in rollups.values())
