@@ -108,9 +108,48 @@ def test_canonical_term_trains_the_encoder_and_extractor_in_both_tasks(dump, tas
     model.zero_grad()
     driving = batch["driving"] if task_name == "tfg" else batch["window"][:, :2]
     f_s, _, f_id, _ = model.identity(batch["source"])
-    f_m, clip_codes = model.driving_motion(driving, f_s, f_id)
+    f_m, clip_codes = model.driving_motion(driving, f_s, f_id, batch["source"])
     assert f_m.shape == (2, 2, 16)
     assert {k: v.shape for k, v in clip_codes.items()} == {"f_s": (2, 3, 16), "f_id": (2, 3, 16)}
     model.losses["canonical"](clip_codes["f_id"]).backward()
     for part in (model.motion_extractor, model.face_generator.encoder):
         assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in part.parameters())
+
+
+@pytest.mark.parametrize("task_name", ["tfg", "ttsf"])
+def test_portrait_views_join_the_clip_for_the_code_terms_in_both_tasks(dump, task_name):
+    """``portrait_views`` re-posed portraits are appended to a clip's codes (not to the motion
+    the generator renders), the canonical term reads them, and its gradient through them
+    reaches E; with no pose range a view is the portrait itself."""
+    losses = {**TINY_JOINT["losses"], "canonical": {"name": "code_consistency"}}
+    weights = {**TINY_JOINT["loss_weights"], "lambda_canonical": 1.0}
+    task = get_registry("task").build(task_name)
+
+    def model_and_batch(model_conf: dict) -> tuple:
+        cfg = {**TINY_JOINT, "losses": losses, "loss_weights": weights, "model_conf": model_conf}
+        torch.manual_seed(0)
+        model = task.build_model(cfg, str(dump))
+        ds = task.build_dataset(cfg, str(dump), train=True)
+        return model, task.collate_fn(cfg)([ds[i] for i in range(2)])
+
+    model, batch = model_and_batch({"portrait_views": 3})
+    assert 0 < float(model(**batch, optim_idx=0)["stats"]["canonical"]) < 1
+    driving = batch["driving"] if task_name == "tfg" else batch["window"][:, :2]
+    f_s, _, f_id, _ = model.identity(batch["source"])
+    f_m, clip_codes = model.driving_motion(driving, f_s, f_id, batch["source"])
+    assert f_m.shape == (2, 2, 16)
+    assert {k: v.shape for k, v in clip_codes.items()} == {"f_s": (2, 6, 16), "f_id": (2, 6, 16)}
+    # the driving frames' motion is the same with or without the views
+    assert torch.allclose(f_m, model.motion(driving), atol=1e-5)
+    assert not torch.allclose(clip_codes["f_s"][:, 3:], f_s[:, None].expand(2, 3, 16), atol=1e-3)
+    model.zero_grad()
+    model.losses["canonical"](clip_codes["f_id"][:, [0, 3, 4, 5]]).backward()  # portrait + views
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.face_generator.encoder.parameters())  # fmt: skip
+
+    still, _ = model_and_batch({"portrait_views": 2, "portrait_view_range": [0, 0, 0]})
+    f_s, _, f_id, _ = still.identity(batch["source"])
+    codes = still.driving_motion(driving, f_s, f_id, batch["source"])[1]
+    assert torch.allclose(codes["f_s"][:, 3:], f_s[:, None].expand(2, 2, 16), atol=1e-4)
+    with pytest.raises(ValueError, match="portrait_views"):
+        model_and_batch({"portrait_views": -1})

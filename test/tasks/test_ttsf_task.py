@@ -213,7 +213,7 @@ def _model_and_batch(cfg: dict, dump, n_items: int) -> tuple:
 def _clip_codes(model, batch) -> dict:
     """The codes of each clip's portrait and first two window frames: (B, 3, D) each."""
     f_s, _, f_id, _ = model.identity(batch["source"])
-    return model.driving_motion(batch["window"][:, :2], f_s, f_id)[1]
+    return model.driving_motion(batch["window"][:, :2], f_s, f_id, batch["source"])[1]
 
 
 def _assert_the_conditioning_alone_halves(term, model, steps: int) -> None:

@@ -9,7 +9,8 @@ Rendering (Eq. 1)::
 The frame terms compare generated frames with the driving ones (``rec``, ``perceptual``),
 with the portrait (``id``) and with the speech (``sync``); ``adv`` is D's non-saturating loss.
 ``canonical`` (optional, not in the paper) asks the motion-removed codes ``f_id`` of the
-portrait and of the driving frames, one clip in many poses, to agree.
+portrait and of the driving frames, one clip in many poses, to agree; ``portrait_views`` adds
+re-posed copies of the portrait to those views (:mod:`ttsf.tfg.pose_jitter`).
 A term is computed when its loss module exists and its ``lambda_<term>`` is not zero. Each
 generator step caches its frames for the discriminator step that follows (``optim_idx`` 1).
 """
@@ -24,6 +25,7 @@ from ttsf.tfg.abs_face_generator import AbsFaceGenerator
 from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
 from ttsf.tfg.lower_face_mask import portrait_codes, read_motion
 from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS, fuse_styles
+from ttsf.tfg.pose_jitter import DEFAULT_POSE_RANGE, check_pose_range, random_poses
 
 
 class FaceGAN(nn.Module):
@@ -35,6 +37,12 @@ class FaceGAN(nn.Module):
     motion_layers, audio_layers: generator layers of Eq. 1 (1-7 and 6-7).
     mask_lower_face: read every motion code from frames with the lower half blanked
         (:mod:`ttsf.tfg.lower_face_mask`; the paper keeps it off).
+    portrait_views: how many copies of the portrait, each in a random head pose within
+        ``portrait_view_range`` (max degrees, max shift fraction, max zoom change), join the
+        driving frames as views of the clip for the code terms (``canonical``, and the joint
+        model's ``voice_pose``, ``duration_pose``): views that differ in the pose alone, where
+        a window's frames differ mostly in the mouth (:mod:`ttsf.tfg.pose_jitter`). They are
+        not rendered. 0: none (the paper has no such terms).
     """
 
     def __init__(
@@ -47,6 +55,8 @@ class FaceGAN(nn.Module):
         motion_layers: tuple[int, ...] = DEFAULT_MOTION_LAYERS,
         audio_layers: tuple[int, ...] = DEFAULT_AUDIO_LAYERS,
         mask_lower_face: bool = False,
+        portrait_views: int = 0,
+        portrait_view_range: tuple[float, float, float] = DEFAULT_POSE_RANGE,
     ) -> None:
         super().__init__()
         self.face_generator = face_generator
@@ -57,6 +67,10 @@ class FaceGAN(nn.Module):
         self.motion_layers = tuple(motion_layers)
         self.audio_layers = tuple(audio_layers)
         self.mask_lower_face = bool(mask_lower_face)
+        if portrait_views < 0:
+            raise ValueError(f"model_conf.portrait_views must be >= 0, got {portrait_views}")
+        self.portrait_views = int(portrait_views)
+        self.portrait_view_range = check_pose_range(portrait_view_range)
         self.register_buffer("d_steps", torch.zeros((), dtype=torch.long), persistent=True)
         self._fake_cache: tuple[torch.Tensor, torch.Tensor] | None = None
 
@@ -84,28 +98,33 @@ class FaceGAN(nn.Module):
     code_terms: tuple[str, ...] = ("canonical",)
 
     def driving_motion(
-        self, frames: torch.Tensor, f_s: torch.Tensor, f_id: torch.Tensor
+        self, frames: torch.Tensor, f_s: torch.Tensor, f_id: torch.Tensor, source: torch.Tensor
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
         """Motion codes of the driving frames, and the clip's codes the code terms compare.
 
         Args:
             frames (Tensor): (B, K, 3, H, W) driving frames; f_s, f_id (Tensor): (B, D) the
-                portrait's code with and without its motion.
+                portrait's code with and without its motion; source (Tensor): (B, 3, H, W)
+                the portrait, re-posed for ``portrait_views``.
         Returns:
             f_m (Tensor): (B, K, D), as :meth:`motion`.
-            clip_codes (dict | None): {"f_s", "f_id"}: (B, 1 + K, D) the portrait's code then
-                each driving frame's (the same encoder pass that gives f_m), None when no term
-                of ``code_terms`` is on.
+            clip_codes (dict | None): {"f_s", "f_id"}: (B, 1 + K + V, D) the portrait's code,
+                each driving frame's (the same encoder pass that gives f_m), then each of the
+                V = ``portrait_views`` re-posed portraits'; None when no term of
+                ``code_terms`` is on.
         """
         if not any(self._on(term) for term in self.code_terms):
             return self.motion(frames), None
         b, k = frames.shape[:2]
+        if self.portrait_views:
+            views = random_poses(source, self.portrait_views, self.portrait_view_range)
+            frames = torch.cat([frames, views], dim=1)
         f_s_d, f_m, f_id_d, _ = self.identity(frames.flatten(0, 1))
         clip_codes = {
-            name: torch.cat([code[:, None], code_d.view(b, k, -1)], dim=1)
+            name: torch.cat([code[:, None], code_d.view(b, frames.shape[1], -1)], dim=1)
             for name, code, code_d in (("f_s", f_s, f_s_d), ("f_id", f_id, f_id_d))
         }
-        return f_m.view(b, k, -1), clip_codes
+        return f_m.view(b, frames.shape[1], -1)[:, :k], clip_codes
 
     def render(
         self,

@@ -37,7 +37,7 @@ class Reenactment(FaceGAN):
             return self._discriminator_step()
         stats: dict[str, torch.Tensor] = {}
         f_s, _, f_id, maps = self.identity(source)
-        f_m_d, clip_codes = self.driving_motion(driving, f_s, f_id)
+        f_m_d, clip_codes = self.driving_motion(driving, f_s, f_id, source)
         x_hat = self.render(f_s, f_id, f_m_d, None, maps)
         total = self.frame_losses(x_hat, driving, source, stats, clip_codes=clip_codes)
         stats["loss"] = total.detach()

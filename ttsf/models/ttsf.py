@@ -38,6 +38,7 @@ from ttsf.tfg.abs_face_generator import AbsFaceGenerator
 from ttsf.tfg.abs_motion_extractor import AbsMotionExtractor
 from ttsf.tfg.abs_motion_sampler import AbsMotionSampler
 from ttsf.tfg.motion_fusion import DEFAULT_AUDIO_LAYERS, DEFAULT_MOTION_LAYERS
+from ttsf.tfg.pose_jitter import DEFAULT_POSE_RANGE
 from ttsf.tts.abs_tts import AbsTTS
 from ttsf.utils.precision import PRECISIONS, autocast
 
@@ -131,6 +132,8 @@ class TTSF(FaceGAN):
         times in every voice of the batch (B x (1 + K) encoder runs each: with the mini
         recipe's B = 8, K = 5 on one CPU thread, all eight sentences add 1.8 s to a 7-9 s
         training step, two add 0.7 s).
+    portrait_views, portrait_view_range: re-posed copies of the portrait as more views of a
+        clip for the code terms (:class:`FaceGAN`).
     """
 
     code_terms = (*FaceGAN.code_terms, "voice_pose", "duration_pose")
@@ -157,10 +160,12 @@ class TTSF(FaceGAN):
         lip_grad_to_tts: bool = True,
         frame_grad_to_encoder: float = 1.0,
         duration_pose_sentences: int = 2,
+        portrait_views: int = 0,
+        portrait_view_range: tuple[float, float, float] = DEFAULT_POSE_RANGE,
     ) -> None:
         super().__init__(
             face_generator, motion_extractor, discriminator, losses, loss_weights,
-            motion_layers, audio_layers, mask_lower_face,
+            motion_layers, audio_layers, mask_lower_face, portrait_views, portrait_view_range,
         )  # fmt: skip
         if voice_from not in VOICE_FROM:
             raise ValueError(
@@ -286,7 +291,7 @@ class TTSF(FaceGAN):
         # reconstruct K driving frames of the window from the portrait
         x_d = _gather_windows(window, recon_start, n_recon)  # (B, K, 3, H, W)
         f_a_d = _gather_windows(f_a_w, recon_start, n_recon)
-        f_m_d, clip_codes = self.driving_motion(x_d, f_s, f_id)
+        f_m_d, clip_codes = self.driving_motion(x_d, f_s, f_id, source)
         if self._on("voice_pose"):
             value = self._voice_pose_loss(clip_codes)
             stats["voice_pose"] = value.detach()

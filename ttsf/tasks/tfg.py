@@ -3,8 +3,8 @@
 It reads the **joint** config (``conf/train_ttsf.yaml``), so what it pretrains fits the joint
 model by construction: ``face_generator``, ``motion_extractor`` and ``discriminator`` with their
 ``_conf``, the frame terms of ``losses``/``loss_weights`` that need no speech (``rec``,
-``perceptual``, ``id``, ``adv``, ``canonical``), ``model_conf``'s layers and
-``mask_lower_face``, ``n_recon`` (driving frames per example), ``image_size``,
+``perceptual``, ``id``, ``adv``, ``canonical``), ``model_conf``'s layers,
+``mask_lower_face`` and ``portrait_views``, ``n_recon`` (driving frames per example), ``image_size``,
 ``optim_conf``/``d_optim_conf``. The speech parts (tts, audio mapper, motion sampler, sync) are
 accepted and not built. The joint run then starts from its ``model.pth``::
 

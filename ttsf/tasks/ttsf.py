@@ -27,7 +27,10 @@ Config keys (besides the trainer's)::
                  mask_lower_face: false,  # true: motion read from blanked lower halves
                  lip_grad_to_tts: true,   # false: the frame losses do not train the TTS
                  frame_grad_to_encoder: 1.0,  # < 1: they train E and M that much less
-                 duration_pose_sentences: 2}  # sentences the duration_pose term times
+                 duration_pose_sentences: 2,  # sentences the duration_pose term times
+                 portrait_views: 0,  # > 0: re-posed portraits join a clip's views for
+                                     # the code terms (portrait_view_range: [3, 0.02, 0.02])
+                }
     window: 32        # consecutive video frames per example (the sampler's training window)
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
     image_size: 256   # frames are resized to it (the dump holds 256x256 crops)
