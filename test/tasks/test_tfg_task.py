@@ -153,3 +153,13 @@ def test_portrait_views_join_the_clip_for_the_code_terms_in_both_tasks(dump, tas
     assert torch.allclose(codes["f_s"][:, 3:], f_s[:, None].expand(2, 2, 16), atol=1e-4)
     with pytest.raises(ValueError, match="portrait_views"):
         model_and_batch({"portrait_views": -1})
+    with pytest.raises(ValueError, match="portrait_view_terms"):
+        model_and_batch({"portrait_views": 1, "portrait_view_terms": ["rec"]})
+    # a term left out of portrait_view_terms compares the portrait and the driving frames only
+    views = {"f_s": torch.randn(2, 6, 16), "f_id": torch.randn(2, 6, 16)}
+    assert {k: v.shape[1] for k, v in model.term_views(views, "canonical", 2).items()} == {
+        "f_s": 6, "f_id": 6}  # fmt: skip
+    # the joint config may name the joint model's terms; pretraining keeps its own
+    conf = {"portrait_views": 1, "portrait_view_terms": ["voice_pose"]}
+    kept = model_and_batch(conf)[0]
+    assert kept.term_views(views, "canonical", 2)["f_id"].shape == (2, 3, 16)

@@ -254,6 +254,30 @@ def test_voice_pose_term_teaches_only_the_tts_conditioning_to_ignore_the_pose(du
     _assert_the_conditioning_alone_halves(lambda: model._voice_pose_loss(clip_codes), model, 50)
 
 
+def test_portrait_views_reach_only_the_code_terms_that_portrait_view_terms_names(dump):
+    """Re-posed portraits read by ``canonical`` only leave ``voice_pose`` as it was without
+    them (it compares the portrait and the driving frames), and change it when it reads them."""
+    base = with_voice_pose({**TINY_JOINT,
+                            "losses": {**TINY_JOINT["losses"],
+                                       "canonical": {"name": "code_consistency"}},
+                            "loss_weights": {**TINY_JOINT["loss_weights"],
+                                             "lambda_canonical": 1.0}})  # fmt: skip
+
+    def step_stats(model_conf: dict) -> dict:
+        model, batch = _model_and_batch({**base, "model_conf": model_conf}, dump, 2)
+        model.train()
+        torch.manual_seed(1)
+        return model(**batch, optim_idx=0)["stats"]
+
+    without = step_stats({})
+    canonical_only = step_stats({"portrait_views": 2, "portrait_view_terms": ["canonical"]})
+    every_term = step_stats({"portrait_views": 2})
+    torch.testing.assert_close(canonical_only["voice_pose"], without["voice_pose"])
+    assert not torch.allclose(every_term["voice_pose"], without["voice_pose"])
+    assert not torch.allclose(canonical_only["canonical"], without["canonical"])
+    torch.testing.assert_close(canonical_only["canonical"], every_term["canonical"])
+
+
 def test_duration_pose_term_asks_each_sentence_to_be_timed_by_the_person_not_the_pose(dump):
     """The optional term times the batch's first sentences in the voice of every frame of every
     clip; for each sentence the code_consistency module scores the log-durations (clips,

@@ -43,6 +43,8 @@ class FaceGAN(nn.Module):
         model's ``voice_pose``, ``duration_pose``): views that differ in the pose alone, where
         a window's frames differ mostly in the mouth (:mod:`ttsf.tfg.pose_jitter`). They are
         not rendered. 0: none (the paper has no such terms).
+    portrait_view_terms: the code terms that read those views (None: every one the model
+        has); the others compare the portrait and the driving frames only.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class FaceGAN(nn.Module):
         mask_lower_face: bool = False,
         portrait_views: int = 0,
         portrait_view_range: tuple[float, float, float] = DEFAULT_POSE_RANGE,
+        portrait_view_terms: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.face_generator = face_generator
@@ -71,6 +74,14 @@ class FaceGAN(nn.Module):
             raise ValueError(f"model_conf.portrait_views must be >= 0, got {portrait_views}")
         self.portrait_views = int(portrait_views)
         self.portrait_view_range = check_pose_range(portrait_view_range)
+        if portrait_view_terms is None:
+            portrait_view_terms = self.code_terms
+        if set(portrait_view_terms) - set(self.code_terms):
+            raise ValueError(
+                f"model_conf.portrait_view_terms must name code terms of {list(self.code_terms)}"
+                f", got {list(portrait_view_terms)}"
+            )
+        self.portrait_view_terms = tuple(portrait_view_terms)
         self.register_buffer("d_steps", torch.zeros((), dtype=torch.long), persistent=True)
         self._fake_cache: tuple[torch.Tensor, torch.Tensor] | None = None
 
@@ -125,6 +136,16 @@ class FaceGAN(nn.Module):
             for name, code, code_d in (("f_s", f_s, f_s_d), ("f_id", f_id, f_id_d))
         }
         return f_m.view(b, frames.shape[1], -1)[:, :k], clip_codes
+
+    def term_views(
+        self, clip_codes: dict[str, torch.Tensor], term: str, n_frames: int
+    ) -> dict[str, torch.Tensor]:
+        """:meth:`driving_motion`'s clip codes as the code term ``term`` reads them: the
+        (B, 1 + K + V, D) codes, or the first 1 + K (portrait and ``n_frames`` = K driving
+        frames) when ``term`` is not one of ``portrait_view_terms``."""
+        if term in self.portrait_view_terms:
+            return clip_codes
+        return {name: code[:, : 1 + n_frames] for name, code in clip_codes.items()}
 
     def render(
         self,
@@ -183,7 +204,8 @@ class FaceGAN(nn.Module):
         if mel is not None:
             terms["sync"] = lambda m: m(x_hat, mel)
         if clip_codes is not None:
-            terms["canonical"] = lambda m: m(clip_codes["f_id"])
+            f_id_views = self.term_views(clip_codes, "canonical", n_recon)["f_id"]
+            terms["canonical"] = lambda m: m(f_id_views)
         total = x_hat.new_zeros(())
         for term, fn in terms.items():
             if self._on(term):

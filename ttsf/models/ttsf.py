@@ -132,8 +132,11 @@ class TTSF(FaceGAN):
         times in every voice of the batch (B x (1 + K) encoder runs each: with the mini
         recipe's B = 8, K = 5 on one CPU thread, all eight sentences add 1.8 s to a 7-9 s
         training step, two add 0.7 s).
-    portrait_views, portrait_view_range: re-posed copies of the portrait as more views of a
-        clip for the code terms (:class:`FaceGAN`).
+    portrait_views, portrait_view_range, portrait_view_terms: re-posed copies of the
+        portrait as more views of a clip for the code terms (:class:`FaceGAN`). With
+        ``portrait_view_terms: [canonical]`` they teach the motion removal (E, M, M_v) what a
+        pose is, while ``voice_pose``, which the f_v ablation trains too, keeps comparing the
+        driving frames only.
     """
 
     code_terms = (*FaceGAN.code_terms, "voice_pose", "duration_pose")
@@ -162,10 +165,12 @@ class TTSF(FaceGAN):
         duration_pose_sentences: int = 2,
         portrait_views: int = 0,
         portrait_view_range: tuple[float, float, float] = DEFAULT_POSE_RANGE,
+        portrait_view_terms: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__(
             face_generator, motion_extractor, discriminator, losses, loss_weights,
             motion_layers, audio_layers, mask_lower_face, portrait_views, portrait_view_range,
+            portrait_view_terms,
         )  # fmt: skip
         if voice_from not in VOICE_FROM:
             raise ValueError(
@@ -293,16 +298,19 @@ class TTSF(FaceGAN):
         f_a_d = _gather_windows(f_a_w, recon_start, n_recon)
         f_m_d, clip_codes = self.driving_motion(x_d, f_s, f_id, source)
         if self._on("voice_pose"):
-            value = self._voice_pose_loss(clip_codes)
+            value = self._voice_pose_loss(self.term_views(clip_codes, "voice_pose", n_recon))
             stats["voice_pose"] = value.detach()
             total = total + self._w("voice_pose") * value
         if self._on("duration_pose"):
-            value = self._duration_pose_loss(clip_codes, text, text_lengths)
+            value = self._duration_pose_loss(
+                self.term_views(clip_codes, "duration_pose", n_recon), text, text_lengths
+            )
             stats["duration_pose"] = value.detach()
             total = total + self._w("duration_pose") * value
         if "voice" in self.canonical_codes and self._on("canonical"):
             # M_v's own steadying: its codes of one clip should agree, as M's do (frame_losses)
-            clip_f_s = _scale_grad(clip_codes["f_s"], self.voice_canonical_grad_to_encoder)
+            f_s_views = self.term_views(clip_codes, "canonical", n_recon)["f_s"]
+            clip_f_s = _scale_grad(f_s_views, self.voice_canonical_grad_to_encoder)
             value = self.losses["canonical"](self.voice_extractor_codes(clip_f_s))
             stats["canonical_voice"] = value.detach()
             total = total + self._w("canonical") * value

@@ -3,8 +3,8 @@
 It reads the **joint** config (``conf/train_ttsf.yaml``), so what it pretrains fits the joint
 model by construction: ``face_generator``, ``motion_extractor`` and ``discriminator`` with their
 ``_conf``, the frame terms of ``losses``/``loss_weights`` that need no speech (``rec``,
-``perceptual``, ``id``, ``adv``, ``canonical``), ``model_conf``'s layers,
-``mask_lower_face`` and ``portrait_views``, ``n_recon`` (driving frames per example), ``image_size``,
+``perceptual``, ``id``, ``adv``, ``canonical``), ``model_conf``'s layers, ``mask_lower_face``
+and ``portrait_view*``, ``n_recon`` (driving frames per example), ``image_size``,
 ``optim_conf``/``d_optim_conf``. The speech parts (tts, audio mapper, motion sampler, sync) are
 accepted and not built. The joint run then starts from its ``model.pth``::
 
@@ -29,6 +29,7 @@ from ttsf.config import ConfigError, build
 from ttsf.data.datadir import read_table
 from ttsf.models.face_gan import FaceGAN
 from ttsf.models.reenactment import Reenactment
+from ttsf.models.ttsf import TTSF
 from ttsf.tasks.abs_task import UtteranceDataset, task_registry
 from ttsf.tasks.ttsf import TTSFTask, build_part, frames_to_tensor
 from ttsf.video.io import read_video
@@ -82,6 +83,12 @@ class TFGTask(TTSFTask):
             discriminator = build_part(cfg, "discriminator", image_size=generator.image_size)
         face_keys = set(inspect.signature(FaceGAN.__init__).parameters)
         model_conf = {k: v for k, v in (cfg.get("model_conf") or {}).items() if k in face_keys}
+        if model_conf.get("portrait_view_terms") is not None:  # the joint config's may name
+            # terms of the joint model only (voice_pose, duration_pose); a typo still fails
+            joint_only = set(TTSF.code_terms) - set(Reenactment.code_terms)
+            model_conf["portrait_view_terms"] = [
+                t for t in model_conf["portrait_view_terms"] if t not in joint_only
+            ]
         weights = {
             k: v
             for k, v in (cfg.get("loss_weights") or {}).items()

@@ -29,7 +29,8 @@ Config keys (besides the trainer's)::
                  frame_grad_to_encoder: 1.0,  # < 1: they train E and M that much less
                  duration_pose_sentences: 2,  # sentences the duration_pose term times
                  portrait_views: 0,  # > 0: re-posed portraits join a clip's views for
-                                     # the code terms (portrait_view_range: [3, 0.02, 0.02])
+                                     # the code terms (portrait_view_range: [3, 0.02, 0.02];
+                                     # portrait_view_terms: [canonical]: those that read them)
                 }
     window: 32        # consecutive video frames per example (the sampler's training window)
     n_recon: 5        # of which the generator reconstructs this many (>= SyncNet's 5 frames)
