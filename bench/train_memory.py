@@ -38,8 +38,6 @@ _JEMALLOC_LIBS = ("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
                   "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2")  # fmt: skip
 
 
-
-
 def allocator_envs(names: list[str]) -> dict[str, dict]:
     envs = {}
     for name in names:

@@ -129,9 +129,9 @@ class TTSF(FaceGAN):
         paper: the mouth box multiplies the reconstruction loss about tenfold and with it the
         frame losses' pull on E (docs/mini_results.md, sessions 22-23).
     duration_pose_sentences: how many of the batch's sentences the ``duration_pose`` term
-        times in every voice of the batch (B x (1 + K) encoder runs each: with the mini
-        recipe's B = 8, K = 5 on one CPU thread, all eight sentences add 1.8 s to a 7-9 s
-        training step, two add 0.7 s).
+        times in every voice of the batch (B x N encoder runs each, N = 1 + K views of a clip,
+        + V with ``portrait_views``: with the mini recipe's B = 8, K = 5 on one CPU thread, all
+        eight sentences add 1.8 s to a 7-9 s training step, two add 0.7 s).
     portrait_views, portrait_view_range, portrait_view_terms: re-posed copies of the
         portrait as more views of a clip for the code terms (:class:`FaceGAN`). With
         ``portrait_view_terms: [canonical]`` they teach the motion removal (E, M, M_v) what a
@@ -329,12 +329,13 @@ class TTSF(FaceGAN):
         return {"loss": total, "stats": stats, "weight": text.shape[0], "frames": x_hat}
 
     def _clip_speaker_embeddings(self, clip_codes: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The TTS's speaker embeddings (B, 1 + K, spk_emb_dim) of a clip's frames (one person
-        in several poses). The face codes are detached, so only the TTS's conditioning learns
+        """The TTS's speaker embeddings (B, N, spk_emb_dim) of a clip's N views (one person
+        in several poses: the portrait, K driving frames, and V re-posed portraits when the
+        term reads them). The face codes are detached, so only the TTS's conditioning learns
         from the terms that read them: it is asked to read the identity and ignore the pose,
         from ``f_id`` or ``f_v`` alike (the Table 3 ablation stays a comparison of what the
         projection reads)."""
-        cond = self.voice(clip_codes["f_s"], clip_codes["f_id"]).detach()  # (B, 1 + K, D)
+        cond = self.voice(clip_codes["f_s"], clip_codes["f_id"]).detach()  # (B, N, D)
         b, k = cond.shape[:2]
         spk = self.tts.speaker_embedding(cond.flatten(0, 1), b * k)
         if spk is None:
@@ -346,7 +347,7 @@ class TTSF(FaceGAN):
 
     def _voice_pose_loss(self, clip_codes: dict[str, torch.Tensor]) -> torch.Tensor:
         """The ``voice_pose`` term: the TTS's speaker embeddings of a clip's frames should
-        agree, scored by the term's module on (B, 1 + K, spk_emb_dim). Not a term of the paper:
+        agree, scored by the term's module on (B, N, spk_emb_dim). Not a term of the paper:
         on short runs the projection passes f_id's pose movement whole (docs/mini_results.md).
         """
         return self.losses["voice_pose"](self._clip_speaker_embeddings(clip_codes))
@@ -356,8 +357,8 @@ class TTSF(FaceGAN):
     ) -> torch.Tensor:
         """The ``duration_pose`` term: a sentence of the batch, timed in the voice of every
         frame of every clip, should change its durations with the person, not the pose. For
-        sentence i the term's module scores the log-durations (B, 1 + K, T_i) of its T_i
-        tokens under the B clips' 1 + K frames; the mean over the first
+        sentence i the term's module scores the log-durations (B, N, T_i) of its T_i
+        tokens under the B clips' N views; the mean over the first
         ``duration_pose_sentences`` sentences (the batches are shuffled).
 
         Only the conditioning learns (:meth:`_clip_speaker_embeddings`,
@@ -366,7 +367,7 @@ class TTSF(FaceGAN):
         frames, so what is left of the pose still retimes tokens (docs/mini_results.md,
         session 26).
         """
-        spk = self._clip_speaker_embeddings(clip_codes)  # (B, 1 + K, S)
+        spk = self._clip_speaker_embeddings(clip_codes)  # (B, N, S)
         b, k = spk.shape[:2]
         n = min(self.duration_pose_sentences, text.shape[0])
         text, text_lengths = text[:n], text_lengths[:n]
