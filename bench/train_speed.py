@@ -14,7 +14,10 @@ warm-up (oneDNN's primitive creation, the first data-loader batches). With P pro
 step reads the same global batch, ``batch_size / P`` utterances per process, so a step does the
 same work and the speed-up is what P cores buy one job. By default the tiny joint config on a
 tiny dump (test/fixtures/tiny_dump.py); with ``--config``/``--data`` a recipe's own.
-Run it on an otherwise idle machine: every other process takes a core from the runs.
+Keep ``--steps`` inside one epoch (the mini corpus: 20 steps of 8): an epoch's end adds its
+checkpoint (and validation, given ``--valid_data``) to the step that ends it; the tiny dump's
+epochs are 2 steps, so its figure includes those saves. Run it on an otherwise idle machine:
+every other process takes a core from the runs.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def step_times(log_text: str) -> dict[int, float]:
 def seconds_per_step(log_text: str, skip: int) -> float:
     """Mean seconds of the steps after ``skip`` (the warm-up), from a train.log."""
     times = step_times(log_text)
-    if skip not in times or len([s for s in times if s > skip]) == 0:
+    if skip not in times or not any(step > skip for step in times):
         raise ValueError(f"the log has steps {sorted(times)}: it needs step {skip} and a later one")
     last = max(times)
     return (times[last] - times[skip]) / (last - skip)
