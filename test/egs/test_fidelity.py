@@ -78,3 +78,19 @@ def test_a_failed_job_stops_before_measuring_and_names_its_log(fidelity):
     out, calls = run("--stage", "3", "--stop_stage", "3")  # only the failed job again
     assert out.returncode == 0, out.stderr
     assert [_output_dir(c) for c in calls] == ["exp/ttsf_long_fv"]
+
+
+def test_joint_procs_runs_the_joint_jobs_in_turn_each_on_that_many_processes(fidelity):
+    rec, run = fidelity
+    out, calls = run("--stage", "3", "--stop_stage", "3", "--joint_procs", "2",
+                     env={"FAIL_ON": "ttsf_long_fv"})  # fmt: skip
+    assert out.returncode != 0 and "exp/ttsf_long_fv/run.log" in out.stderr
+    # in turn: a failed job does not stop the ones after it, and the order is the listed one
+    assert [_output_dir(c) for c in calls] == [
+        "exp/ttsf_long", "exp/ttsf_long_fv", "exp/ttsf_long_emb_mu", "exp/ttsf_long_emb"]
+    assert all(c.startswith("threads=1 ") and "--num_procs 2" in c for c in calls)
+    assert calls[1].endswith("--model_conf.voice_from f_v --num_procs 2")
+    out, calls = run("--stage", "3", "--stop_stage", "3")  # the default: side by side, 1 process
+    assert out.returncode == 0, out.stderr
+    assert [_output_dir(c) for c in calls] == ["exp/ttsf_long_fv"]
+    assert "--num_procs" not in calls[0]

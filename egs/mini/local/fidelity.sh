@@ -4,6 +4,7 @@
 #   local/fidelity.sh                 # from egs/mini; results in exp/fidelity_long/
 #   local/fidelity.sh --stage 4       # re-measure only
 #   local/fidelity.sh --tag X --joint_config conf/tuning/Y.yaml   # a variant of the joint config
+#   local/fidelity.sh --joint_procs 2  # stage 3's jobs one at a time, each on 2 gloo processes
 # 1: data and features (stages 1-2 of run.sh)
 # 2: pretraining, side by side: the face half by self-reenactment (train_tfg_long, 600 steps),
 #    and on the other thread the TTS then the lip-sync expert (train_{tts,syncnet}_long)
@@ -15,7 +16,9 @@
 #      exp/ttsf_long_emb      ... from [emb] only
 # 4: decode held-out sentences with held-out seeds, score, print and save the table
 # Every job runs on one thread: these small networks gain little from a second one, so two
-# jobs side by side finish in about the time one takes alone.
+# jobs side by side finish in about the time one takes alone. With --joint_procs 2 a joint job
+# runs on two processes instead (gloo DDP, 1.8x faster a step: docs/benchmarks.md), one job at a
+# time: the pair takes as long, but the model is ready after half of it.
 set -euo pipefail
 stage=1
 stop_stage=4
@@ -24,6 +27,7 @@ tag=long
 # steady the voice over the portrait's pose (docs/mini_results.md, sessions 15-18)
 joint_config=conf/tuning/train_ttsf_long_voice_pose.yaml
 n_sentences=10
+joint_procs=1
 python=python3
 . utils/parse_options.sh
 . ./path.sh
@@ -48,9 +52,18 @@ train_job() {  # <task> <config> <exp> <config override...>: one thread, skipped
 joint() {  # <exp> <config override...>
     local exp=$1 face=${tfg}/model.pth
     shift
+    if [ "${joint_procs}" -gt 1 ]; then set -- "$@" --num_procs "${joint_procs}"; fi
     train_job ttsf "${joint_config}" "${exp}" --tts_init "${tts}/model.pth" \
         --losses.sync.conf.syncnet_path "${syncnet}/syncnet.pth" \
         --init_param "[${face}:face_generator,${face}:motion_extractor,${face}:discriminator]" "$@"
+}
+
+pair_job() {  # <exp> <config override...>: joint() in the background, or in turn on joint_procs
+    if [ "${joint_procs}" -gt 1 ]; then
+        joint "$@" || true  # check_done names a failed job's log
+    else
+        joint "$@" &
+    fi
 }
 
 check_done() {  # <exp...>: stop, naming the log, if a background job failed
@@ -73,11 +86,11 @@ if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
 fi
 
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
-    joint "${main}" &
-    joint "${main}_fv" --model_conf.voice_from f_v &
+    pair_job "${main}"
+    pair_job "${main}_fv" --model_conf.voice_from f_v
     wait
-    joint "${main}_emb_mu" --audio_mapper_conf.inputs "[emb, mu]" &
-    joint "${main}_emb" --audio_mapper_conf.inputs "[emb]" &
+    pair_job "${main}_emb_mu" --audio_mapper_conf.inputs "[emb, mu]"
+    pair_job "${main}_emb" --audio_mapper_conf.inputs "[emb]"
     wait
     check_done "${main}" "${main}_fv" "${main}_emb_mu" "${main}_emb"
 fi
