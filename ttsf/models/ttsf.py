@@ -336,14 +336,14 @@ class TTSF(FaceGAN):
         from ``f_id`` or ``f_v`` alike (the Table 3 ablation stays a comparison of what the
         projection reads)."""
         cond = self.voice(clip_codes["f_s"], clip_codes["f_id"]).detach()  # (B, N, D)
-        b, k = cond.shape[:2]
-        spk = self.tts.speaker_embedding(cond.flatten(0, 1), b * k)
+        b, n_views = cond.shape[:2]
+        spk = self.tts.speaker_embedding(cond.flatten(0, 1), b * n_views)
         if spk is None:
             raise ValueError(
                 "voice_pose and duration_pose need a TTS conditioned on the face "
                 "(tts_conditioning)"
             )
-        return spk.view(b, k, -1)
+        return spk.view(b, n_views, -1)
 
     def _voice_pose_loss(self, clip_codes: dict[str, torch.Tensor]) -> torch.Tensor:
         """The ``voice_pose`` term: the TTS's speaker embeddings of a clip's frames should
@@ -368,14 +368,15 @@ class TTSF(FaceGAN):
         session 26).
         """
         spk = self._clip_speaker_embeddings(clip_codes)  # (B, N, S)
-        b, k = spk.shape[:2]
+        b, n_views = spk.shape[:2]
         n = min(self.duration_pose_sentences, text.shape[0])
         text, text_lengths = text[:n], text_lengths[:n]
+        voices = b * n_views
         # every sentence in every voice: row (i, j) is sentence i in voice j
         logw = self.tts.log_durations(
-            text.repeat_interleave(b * k, dim=0), text_lengths.repeat_interleave(b * k),
+            text.repeat_interleave(voices, dim=0), text_lengths.repeat_interleave(voices),
             spk.flatten(0, 1).repeat(n, 1),
-        ).view(n, b, k, -1)  # fmt: skip
+        ).view(n, b, n_views, -1)  # fmt: skip
         return torch.stack(
             [self.losses["duration_pose"](logw[i, ..., : int(text_lengths[i])]) for i in range(n)]
         ).mean()
