@@ -19,6 +19,10 @@ What is compared (the corpus's own figure beside ours, measured the same way):
 * pocketsphinx decodes with a trigram task LM of the *training* transcripts (its general English
   LM scores the corpus's own espeak-ng speech at ~86% WER, a bigram LM ~51%, this one ~42%: with
   a corpus WER of 50% or more, "ours <= 2x corpus" could not fail).
+* the steadier voice (Table 3): as the paper "simulates two scenarios" on one trained model,
+  its TTS conditioned on the portrait's features without the motion (f_id, as trained) and with
+  it (f_s, "w/ motion"), each over the same portrait poses; a model *trained* on f_s
+  (``--fv_exp``) is reported beside, a stricter comparison than the paper's.
 
 Results: ``<out>/results.json`` and ``<out>/table.md`` (also printed).
 """
@@ -31,6 +35,7 @@ import json
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -269,7 +274,7 @@ def posed_portrait_codes(synth, still: np.ndarray) -> list[tuple]:
             for pose in POSES]  # fmt: skip
 
 
-def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
+def voice_spread(synth, stills, sentences, seed, controls, judges, voice_from=None) -> dict:
     """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
     Also ``pose_over_identity`` of the TTS condition vector, of the TTS's speaker embedding
@@ -281,14 +286,32 @@ def voice_spread(synth, stills, sentences, seed, controls, judges) -> dict:
     (``speech_spread_same_durations``: how much of the spread is timing), with the share of
     tokens whose duration changes with the pose (``durations_changed``). ``by_sentence`` holds
     both spreads of each sentence (mean over identities), in the order of ``sentences``: every
-    synthesis seeds its own noise, so they are the figures of a call with that sentence alone."""
+    synthesis seeds its own noise, so they are the figures of a call with that sentence alone.
+    ``voice_from`` conditions the TTS on other codes than the model was trained on (the paper's
+    "w/ motion" scenario of Table 3: "f_v", the portrait's features as they are) for this call."""
+    model = synth.model_at(controls.precision)
+    with _voice_from(synth.model, voice_from), _voice_from(model, voice_from):
+        return _voice_spread(synth, model, stills, sentences, replace(controls, seed=seed), judges)
+
+
+@contextmanager
+def _voice_from(model, voice_from: str | None):
+    """``model`` with its TTS conditioned on ``voice_from`` (TTSF.voice) inside the block."""
+    kept = model.voice_from
+    model.voice_from = voice_from or kept
+    try:
+        yield model
+    finally:
+        model.voice_from = kept
+
+
+def _voice_spread(synth, model, stills, sentences, controls, judges) -> dict:
+    """voice_spread's measurement, ``model`` being the synthesiser's at the controls' precision."""
     # {sentence: {"free" | "same_durations": one spread per identity}}
     spreads = {s: {"free": [], "same_durations": []} for s in sentences}
     changed = []
     codes = {"cond": {}, "spk_emb": {}, "f_s": {}, "f_id": {}}
     voices = {s: {} for s in sentences}  # {sentence: {identity: embeddings, one per pose}}
-    model = synth.model_at(controls.precision)
-    controls = replace(controls, seed=seed)
     for k, still in stills.items():
         embs = {s: {"free": [], "same_durations": []} for s in sentences}
         durations = {s: [] for s in sentences}
@@ -446,10 +469,12 @@ def evaluate(args) -> dict:
         "vocoded_same": float(vocoded_so[:, 0].mean()),
         "vocoded_other": float(vocoded_so[:, 1].mean()),
     }  # fmt: skip
-    # 3 a steadier voice from f_id than from f_v
+    # 3 a steadier voice from f_id than from f_v: Table 3's two scenarios on the one model, its
+    # TTS conditioned on f_id (as trained) and on f_s ("w/ motion"); a model trained on f_s beside
     spread_sents = sentences[: args.spread_sentences]
-    res["spread"] = {"f_id": voice_spread(synth, stills, spread_sents, args.seeds[0], controls,
-                                          judges)}  # fmt: skip
+    res["spread"] = {name: voice_spread(synth, stills, spread_sents, args.seeds[0], controls,
+                                        judges, voice_from=source)
+                     for name, source in (("f_id", None), ("w_motion", "f_v"))}  # fmt: skip
     if args.fv_exp:
         fv = load(args.fv_exp)
         res["spread"]["f_v"] = voice_spread(fv, stills, spread_sents, args.seeds[0], controls,
@@ -520,14 +545,14 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
     met = {
         "wer": w["ours"] <= 2 * w["corpus"],
         "voice": v["ours_same"] - v["ours_other"] >= 0.10,
-        "spread": "f_v" in s and s["f_id"]["speech_spread"] < s["f_v"]["speech_spread"],
+        "spread": s["f_id"]["speech_spread"] < s["w_motion"]["speech_spread"],
         "id": res["id_distance"]["ours"] <= 0.45,
         "lips": corr_ours >= 0.5 * corr_corpus and abs(peak) <= 1,
         # over frames against the corpus; across seeds it must vary too (the corpus has no
         # seeds: its "across" is clips of one identity, printed beside ours, not compared)
         "div": div_o > 0 and head["ours"]["across_deg"] != 0 and 0.5 <= div_o / div_c <= 2,
     }
-    yes = {True: "yes", False: "**no**"}
+    yes = {True: "yes", False: "**no**", None: "reported"}
     fv = s.get("f_v", {})
     rows = [
         ("speech is intelligible (Table 3 WER)", "pocketsphinx WER %, held-out sentences",
@@ -541,11 +566,16 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
          f"(diff {v['ours_same'] - v['ours_other']:.3f})",
          "same - other >= 0.10", met["voice"]),
         ("motion-removed identity: steadier voice (Table 3)",
-         "resemblyzer spread over 5 portrait poses (condition spread / identity spread)", "-",
+         "resemblyzer spread over 5 portrait poses, the model's TTS conditioned on f_id vs on "
+         "f_s, w/ motion (condition spread / identity spread)", "-",
          f"f_id {s['f_id']['speech_spread']:.4f} ({s['f_id']['cond_pose_over_identity']:.2f}); "
-         f"f_v {fv.get('speech_spread', float('nan')):.4f} "
-         f"({fv.get('cond_pose_over_identity', float('nan')):.2f})",
-         "f_id < f_v", met["spread"]),
+         f"w/ motion {s['w_motion']['speech_spread']:.4f} "
+         f"({s['w_motion']['cond_pose_over_identity']:.2f})",
+         "f_id < w/ motion", met["spread"]),
+        ("... against a model trained on f_v (stricter than the paper)", "the same spread", "-",
+         f"f_id {s['f_id']['speech_spread']:.4f}; trained on f_v "
+         f"{fv.get('speech_spread', float('nan')):.4f} "
+         f"({fv.get('cond_pose_over_identity', float('nan')):.2f})", "reported", None),
         ("identity is kept (ID-SIM)", "dlib descriptor distance to the portrait, median",
          f"{res['id_distance']['corpus']:.3f}", f"{res['id_distance']['ours']:.3f}", "<= 0.45",
          met["id"]),
@@ -590,17 +620,15 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
                   f"f_s {s['f_id']['f_s_pose_over_identity']:.3f}, f_id = f_s - f_m_s "
                   f"{s['f_id']['f_id_pose_over_identity']:.3f} (motion removal steadies the "
                   "voice's condition only if f_id's is the smaller)"]
-        if "spk_emb_pose_over_identity" in s["f_id"] and "spk_emb_pose_over_identity" in fv:
-            lines[-1] += ("; the TTS's speaker embedding (the condition through its "
-                          f"projection): on f_id {s['f_id']['spk_emb_pose_over_identity']:.3f}, "
-                          f"on f_v {fv['spk_emb_pose_over_identity']:.3f}")  # fmt: skip
-        if "speech_pose_over_identity" in s["f_id"] and "speech_pose_over_identity" in fv:
-            lines[-1] += ("; the speech itself (resemblyzer, per sentence): conditioned on f_id "
-                          f"{s['f_id']['speech_pose_over_identity']:.3f}, on f_v "
-                          f"{fv['speech_pose_over_identity']:.3f}")  # fmt: skip
+        runs = {"f_id": s["f_id"], "w/ motion": s["w_motion"], "trained on f_v": fv}
+        for key, what in (("spk_emb", "the TTS's speaker embedding (the condition through its "
+                                      "projection)"),
+                          ("speech", "the speech itself (resemblyzer, per sentence)")):
+            lines[-1] += f"; {what}: " + ", ".join(
+                f"{k} {x[f'{key}_pose_over_identity']:.3f}" for k, x in runs.items()
+                if f"{key}_pose_over_identity" in x)
         if "speech_spread_same_durations" in s["f_id"]:
-            timing = {k: x for k, x in (("f_id", s["f_id"]), ("f_v", fv))
-                      if "speech_spread_same_durations" in x}  # fmt: skip
+            timing = {k: x for k, x in runs.items() if "speech_spread_same_durations" in x}
             lines += ["", "Diagnostic (not a target): the speech spread with every pose timed "
                       "by the first pose's durations (the rest is the condition's effect on "
                       "the sound, not on the timing): " + "; ".join(
