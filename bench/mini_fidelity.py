@@ -266,16 +266,24 @@ def pose_over_identity(vectors: dict[int, list[np.ndarray]]) -> float:
     return float(within / between)
 
 
-def posed_portrait_codes(synth, still: np.ndarray) -> list[tuple]:
-    """The model's portrait codes (f_s, f_m_s, f_id, maps) of a still in each pose of POSES."""
+def scaled_poses(scale: float) -> list[tuple]:
+    """POSES with every rotation, shift and zoom change ``scale`` times as large (1: POSES; 3:
+    out of the corpus's sway, as a user's photos are: the paper's in-the-wild portraits)."""
+    return [(deg * scale, dx * scale, dy * scale, 1 + (zoom - 1) * scale)
+            for deg, dx, dy, zoom in POSES]  # fmt: skip
+
+
+def posed_portrait_codes(synth, still: np.ndarray, poses: list[tuple] = POSES) -> list[tuple]:
+    """The model's portrait codes (f_s, f_m_s, f_id, maps) of a still in each of ``poses``."""
     from ttsf.data.mini.render import apply_pose
 
     return [synth.model.encode_portrait(synth.portrait(apply_pose(still, pose)))
-            for pose in POSES]  # fmt: skip
+            for pose in poses]  # fmt: skip
 
 
-def voice_spread(synth, stills, sentences, seed, controls, judges, voice_from=None) -> dict:
-    """Resemblyzer spread of one identity's speech over the portrait poses of POSES: mean over
+def voice_spread(synth, stills, sentences, seed, controls, judges, voice_from=None,
+                 poses: list[tuple] = POSES) -> dict:
+    """Resemblyzer spread of one identity's speech over the portrait ``poses``: mean over
     (identity, sentence) of the mean cosine distance of each pose's embedding to their mean.
     Also ``pose_over_identity`` of the TTS condition vector, of the TTS's speaker embedding
     (the condition through its conditioning projection), of the portrait's features with
@@ -291,7 +299,8 @@ def voice_spread(synth, stills, sentences, seed, controls, judges, voice_from=No
     "w/ motion" scenario of Table 3: "f_v", the portrait's features as they are) for this call."""
     model = synth.model_at(controls.precision)
     with _voice_from(synth.model, voice_from), _voice_from(model, voice_from):
-        return _voice_spread(synth, model, stills, sentences, replace(controls, seed=seed), judges)
+        return _voice_spread(synth, model, stills, sentences, replace(controls, seed=seed), judges,
+                             poses)
 
 
 @contextmanager
@@ -305,7 +314,7 @@ def _voice_from(model, voice_from: str | None):
         model.voice_from = kept
 
 
-def _voice_spread(synth, model, stills, sentences, controls, judges) -> dict:
+def _voice_spread(synth, model, stills, sentences, controls, judges, poses) -> dict:
     """voice_spread's measurement, ``model`` being the synthesiser's at the controls' precision."""
     # {sentence: {"free" | "same_durations": one spread per identity}}
     spreads = {s: {"free": [], "same_durations": []} for s in sentences}
@@ -315,7 +324,7 @@ def _voice_spread(synth, model, stills, sentences, controls, judges) -> dict:
     for k, still in stills.items():
         embs = {s: {"free": [], "same_durations": []} for s in sentences}
         durations = {s: [] for s in sentences}
-        for code in posed_portrait_codes(synth, still):
+        for code in posed_portrait_codes(synth, still, poses):
             f_s, _, f_id, _ = code
             with torch.inference_mode():  # the condition, what the TTS makes of it (1, D')
                 cond = synth.model.voice(f_s, f_id)
@@ -472,13 +481,15 @@ def evaluate(args) -> dict:
     # 3 a steadier voice from f_id than from f_v: Table 3's two scenarios on the one model, its
     # TTS conditioned on f_id (as trained) and on f_s ("w/ motion"); a model trained on f_s beside
     spread_sents = sentences[: args.spread_sentences]
+    poses = scaled_poses(args.spread_pose_scale)
     res["spread"] = {name: voice_spread(synth, stills, spread_sents, args.seeds[0], controls,
-                                        judges, voice_from=source)
+                                        judges, voice_from=source, poses=poses)
                      for name, source in (("f_id", None), ("w_motion", "f_v"))}  # fmt: skip
+    res["spread_pose_scale"] = args.spread_pose_scale
     if args.fv_exp:
         fv = load(args.fv_exp)
         res["spread"]["f_v"] = voice_spread(fv, stills, spread_sents, args.seeds[0], controls,
-                                            judges)  # fmt: skip
+                                            judges, poses=poses)  # fmt: skip
     # 4 identity kept
     portrait_desc = {k: face_descriptor(judge_frames(_to_uint8(p), size)[0])
                      for k, p in portraits.items()}  # fmt: skip
@@ -554,6 +565,8 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
     }
     yes = {True: "yes", False: "**no**", None: "reported"}
     fv = s.get("f_v", {})
+    scale = res.get("spread_pose_scale", 1.0)
+    sway = "" if scale == 1.0 else f" ({scale:g}x the corpus's sway)"
     rows = [
         ("speech is intelligible (Table 3 WER)", "pocketsphinx WER %, held-out sentences",
          f"{w['corpus']:.1f} (through our vocoder: {w['corpus_through_our_vocoder']:.1f})",
@@ -566,8 +579,8 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
          f"(diff {v['ours_same'] - v['ours_other']:.3f})",
          "same - other >= 0.10", met["voice"]),
         ("motion-removed identity: steadier voice (Table 3)",
-         "resemblyzer spread over 5 portrait poses, the model's TTS conditioned on f_id vs on "
-         "f_s, w/ motion (condition spread / identity spread)", "-",
+         f"resemblyzer spread over {len(POSES)} portrait poses{sway}, the model's TTS "
+         "conditioned on f_id vs on f_s, w/ motion (condition spread / identity spread)", "-",
          f"f_id {s['f_id']['speech_spread']:.4f} ({s['f_id']['cond_pose_over_identity']:.2f}); "
          f"w/ motion {s['w_motion']['speech_spread']:.4f} "
          f"({s['w_motion']['cond_pose_over_identity']:.2f})",
@@ -669,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first_sentence", type=int, default=0,
                    help="the first held-out line (the table: 0; the dev slice: 40)")  # fmt: skip
     p.add_argument("--spread_sentences", type=int, default=3)
+    p.add_argument("--spread_pose_scale", type=float, default=1.0,
+                   help="the spread's portrait poses this many times the corpus's head sway "
+                        "(1: poses seen in training; a diagnostic beyond it)")  # fmt: skip
     p.add_argument("--still_sentences", type=int, default=4,
                    help="sentences decoded again with a still motion (a diagnostic)")  # fmt: skip
     p.add_argument("--seeds", type=int, nargs="+", default=[1000, 1001],

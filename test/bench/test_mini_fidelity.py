@@ -113,6 +113,9 @@ def test_table_reports_missed_targets():
             "the timing): f_id 0.0040 (free 0.0100; 50% of the tokens change duration with the "
             "pose); w/ motion 0.0200 (free 0.0300; 25% of the tokens change duration with the "
             "pose)") in text  # f_v's run predates the diagnostic: not printed
+    assert "over 5 portrait poses, the model's" in text
+    res["spread_pose_scale"] = 3.0
+    assert "over 5 portrait poses (3x the corpus's sway), the model's" in mf.table(res)[0]
     res["spread"]["w_motion"]["speech_spread"] = 0.01  # a tie is not steadier
     assert mf.table(res)[1]["spread"] is False
     still = ("the first 4 sentences, first seed): head pose std 0.90 degrees (sampled motion, "
@@ -126,6 +129,14 @@ def test_table_reports_missed_targets():
     # a head that moves within clips the same way for every seed is not varied
     res["head"]["ours"]["across_deg"] = 0.0
     assert mf.table(res)[1]["div"] is False
+
+
+def test_scaled_poses_widen_every_change_around_the_frontal_pose():
+    assert mf.scaled_poses(1.0) == mf.POSES
+    wide = mf.scaled_poses(3.0)
+    assert wide[0] == (0, 0, 0, 1.0)  # the frontal pose stays
+    assert wide[1] == pytest.approx((9, 0.06, 0, 1.06))
+    assert wide[2] == pytest.approx((-9, -0.06, 0.03, 0.94))
 
 
 def test_pose_over_identity_is_the_pose_share_of_the_identity_spread():
@@ -252,6 +263,9 @@ def test_voice_spread_w_motion_conditions_the_same_model_on_f_s(tmp_path):
     synth, judge, stills, controls = _tiny_synth(tmp_path, {})
     own = mf.voice_spread(synth, stills, ["A cat sat."], 5, controls, judge)
     moved = mf.voice_spread(synth, stills, ["A cat sat."], 5, controls, judge, voice_from="f_v")
+    wider = mf.voice_spread(synth, stills, ["A cat sat."], 5, controls, judge,
+                            poses=mf.scaled_poses(3.0))
+    assert wider["f_s_pose_over_identity"] > own["f_s_pose_over_identity"]
     assert synth.model.voice_from == "f_id"
     assert own["cond_pose_over_identity"] == pytest.approx(own["f_id_pose_over_identity"])
     assert moved["cond_pose_over_identity"] == pytest.approx(moved["f_s_pose_over_identity"])
