@@ -585,10 +585,9 @@ def table(res: dict) -> tuple[str, dict[str, bool]]:
          f"w/ motion {s['w_motion']['speech_spread']:.4f} "
          f"({s['w_motion']['cond_pose_over_identity']:.2f})",
          "f_id < w/ motion", met["spread"]),
-        ("... against a model trained on f_v (stricter than the paper)", "the same spread", "-",
-         f"f_id {s['f_id']['speech_spread']:.4f}; trained on f_v "
-         f"{fv.get('speech_spread', float('nan')):.4f} "
-         f"({fv.get('cond_pose_over_identity', float('nan')):.2f})", "reported", None),
+        *([("... against a model trained on f_v (stricter than the paper)", "the same spread", "-",
+            f"f_id {s['f_id']['speech_spread']:.4f}; trained on f_v {fv['speech_spread']:.4f} "
+            f"({fv['cond_pose_over_identity']:.2f})", "reported", None)] if fv else []),
         ("identity is kept (ID-SIM)", "dlib descriptor distance to the portrait, median",
          f"{res['id_distance']['corpus']:.3f}", f"{res['id_distance']['ours']:.3f}", "<= 0.45",
          met["id"]),

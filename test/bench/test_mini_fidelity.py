@@ -116,6 +116,8 @@ def test_table_reports_missed_targets():
     assert "over 5 portrait poses, the model's" in text
     res["spread_pose_scale"] = 3.0
     assert "over 5 portrait poses (3x the corpus's sway), the model's" in mf.table(res)[0]
+    del res["spread"]["f_v"]  # no --fv_exp: no reported row
+    assert "trained on f_v" not in mf.table(res)[0]
     res["spread"]["w_motion"]["speech_spread"] = 0.01  # a tie is not steadier
     assert mf.table(res)[1]["spread"] is False
     still = ("the first 4 sentences, first seed): head pose std 0.90 degrees (sampled motion, "
